@@ -140,4 +140,21 @@ type Outcome struct {
 	// Secrets are values that must never appear in any output (join tokens,
 	// passwords); the reporter redacts them wherever they occur.
 	Secrets []string
+
+	// Engine effects of controller modules:
+	// SetVars are set_fact variables (set_fact precedence, per host).
+	SetVars map[string]any
+	// IncludedVars are include_vars variables (include_vars precedence).
+	IncludedVars map[string]any
+	// AddHost asks the engine to add a host to the in-memory inventory.
+	AddHost *AddHost
+	// AddGroups asks the engine to put this host into groups (group_by).
+	AddGroups []string
+}
+
+// AddHost is the effect of the add_host module.
+type AddHost struct {
+	Name   string
+	Groups []string
+	Vars   map[string]any
 }
