@@ -25,9 +25,9 @@ type Module interface {
 type Kind int
 
 const (
-	KindRaw   Kind = iota // any value, unchecked
-	KindStr               // string; scalars are converted as Ansible does
-	KindBool              // yes/no/true/false/1/0 ...
+	KindRaw  Kind = iota // any value, unchecked
+	KindStr              // string; scalars are converted as Ansible does
+	KindBool             // yes/no/true/false/1/0 ...
 	KindInt
 	KindFloat
 	KindList // a list; a comma-separated string is split

@@ -4,7 +4,7 @@ package shquote
 import "strings"
 
 // POSIX quotes s as one word for POSIX sh: single quotes, with embedded
-// single quotes closed, escaped and reopened. The empty string becomes ''.
+// single quotes closed, escaped and reopened. The empty string becomes ”.
 func POSIX(s string) string {
 	if s == "" {
 		return "''"

@@ -34,10 +34,10 @@ type Play struct {
 	// Hosts is the host pattern, possibly templated ("{{ target }}").
 	Hosts string
 	// GatherFacts is nil when not set (Ansible default: true).
-	GatherFacts *bool
+	GatherFacts  *bool
 	GatherSubset []string
-	Vars        Vars
-	VarsFiles   []VarsFile
+	Vars         Vars
+	VarsFiles    []VarsFile
 	// Roles are the play's roles, already expanded into Tasks blocks below
 	// with their dependencies; kept here for --list-* and role vars.
 	Roles     []*Role
@@ -74,25 +74,25 @@ type VarsFile struct {
 // Keywords are the keywords a play, block, role or task may set and that its
 // children inherit unless they override them. Nil pointers mean "not set".
 type Keywords struct {
-	Become        *bool
-	BecomeUser    string
-	BecomeMethod  string
-	BecomeFlags   string
-	Environment   []any // each element a map (possibly templated string); merged in order
-	CheckMode     any   // bool or template string
-	Diff          any
-	Connection    string
-	RemoteUser    string
-	NoLog         any // bool or template string
-	IgnoreErrors  any
+	Become            *bool
+	BecomeUser        string
+	BecomeMethod      string
+	BecomeFlags       string
+	Environment       []any // each element a map (possibly templated string); merged in order
+	CheckMode         any   // bool or template string
+	Diff              any
+	Connection        string
+	RemoteUser        string
+	NoLog             any // bool or template string
+	IgnoreErrors      any
 	IgnoreUnreachable any
-	AnyErrorsFatal *bool
-	Throttle      any
-	Timeout       any
-	RunOnce       any
-	DelegateTo    string
-	DelegateFacts *bool
-	Port          any
+	AnyErrorsFatal    *bool
+	Throttle          any
+	Timeout           any
+	RunOnce           any
+	DelegateTo        string
+	DelegateFacts     *bool
+	Port              any
 }
 
 // Role is one role instance in a play.
