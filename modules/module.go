@@ -59,6 +59,13 @@ type Spec struct {
 	// Check: false if the module cannot run in check mode (it is then
 	// skipped in check mode, as Ansible does for modules without support).
 	NoCheckMode bool
+	// AnyParams: parameters not declared in Params are accepted as they are
+	// (set_fact, add_host: every key is data).
+	AnyParams bool
+	// Action: the module is an Ansible action plugin with a fixed list of
+	// valid options; unknown ones are reported as "Invalid options for
+	// NAME: a,b" instead of AnsibleModule's "Unsupported parameters" text.
+	Action bool
 }
 
 // Args are a task's arguments after templating and validation against Spec:
