@@ -1,0 +1,84 @@
+package sshdtest
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+// UserOptions describes a throw-away account.
+type UserOptions struct {
+	// Password, when set, becomes the account's password (for password
+	// authentication and sudo with a password).
+	Password string
+	// Sudo adds a sudoers rule for the account: "NOPASSWD" (sudo without a
+	// password), "PASSWD" (sudo with the account's password) or "" (none).
+	Sudo string
+}
+
+// AddUser creates a local account with a random name (prefix "sbt"), a home
+// directory and the given password and sudo rule, and removes the account,
+// its home and its sudoers file at cleanup. It skips the test when not root
+// or when useradd is missing, and when a sudo rule is asked for but sudo is
+// not installed.
+func AddUser(t testing.TB, opts UserOptions) string {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("sshdtest: AddUser needs root")
+	}
+	if _, err := exec.LookPath("useradd"); err != nil {
+		t.Skip("sshdtest: useradd not installed")
+	}
+	if opts.Sudo != "" {
+		if _, err := exec.LookPath("sudo"); err != nil {
+			t.Skip("sshdtest: sudo not installed (apt-get install -y sudo)")
+		}
+	}
+	b := make([]byte, 4)
+	rand.Read(b)
+	name := "sbt" + hex.EncodeToString(b)
+	if out, err := exec.Command("useradd", "-m", "-s", "/bin/sh", name).CombinedOutput(); err != nil {
+		t.Fatalf("sshdtest: useradd: %v: %s", err, out)
+	}
+	sudoers := "/etc/sudoers.d/" + name
+	t.Cleanup(func() {
+		os.Remove(sudoers)
+		exec.Command("userdel", "-r", "-f", name).Run()
+	})
+	if opts.Password != "" {
+		cmd := exec.Command("chpasswd")
+		cmd.Stdin = strings.NewReader(name + ":" + opts.Password + "\n")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("sshdtest: chpasswd: %v: %s", err, out)
+		}
+	} else {
+		// Unlock the account for public-key logins (a locked "!" password
+		// makes sshd refuse the user without PAM).
+		exec.Command("usermod", "-p", "*", name).Run()
+	}
+	switch opts.Sudo {
+	case "":
+	case "NOPASSWD":
+		writeSudoers(t, sudoers, fmt.Sprintf("%s ALL=(ALL:ALL) NOPASSWD: ALL\n", name))
+	case "PASSWD":
+		writeSudoers(t, sudoers, fmt.Sprintf("Defaults:%s !lecture\n%s ALL=(ALL:ALL) ALL\n", name, name))
+	default:
+		t.Fatalf("sshdtest: unknown sudo rule %q", opts.Sudo)
+	}
+	return name
+}
+
+func writeSudoers(t testing.TB, path, text string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(text), 0o440); err != nil {
+		t.Fatalf("sshdtest: %v", err)
+	}
+	if out, err := exec.Command("visudo", "-c", "-f", path).CombinedOutput(); err != nil {
+		os.Remove(path)
+		t.Fatalf("sshdtest: sudoers rule rejected: %v: %s", err, out)
+	}
+}
