@@ -54,6 +54,11 @@ type Play struct {
 	Keywords          Keywords // become*, environment, check_mode, diff, connection, remote_user, ...
 	Order             string   // inventory (default), reverse_inventory, sorted, reverse_sorted, shuffle
 	Playbook          *Playbook
+	// ForceHandlers is force_handlers: notified handlers run even on hosts
+	// that failed.
+	ForceHandlers bool
+	// File is the playbook file the play was read from (import_playbook).
+	File string
 }
 
 // Vars is an ordered mapping of variables; values are raw YAML values
@@ -108,6 +113,13 @@ type Role struct {
 	Deps     []*Role // meta/main.yml dependencies, resolved
 	Parent   *Role   // the role that depends on this one, if any
 	Handlers []*Task
+	// AllowDuplicates is meta/main.yml allow_duplicates: the role runs
+	// again when listed twice with the same parameters. Otherwise the
+	// loader reuses the same *Role for identical instances, and the engine
+	// skips a role instance that already ran on the host.
+	AllowDuplicates bool
+
+	depRefs []RoleRef // meta dependencies as written
 }
 
 // Cond is one conditional (a bare Jinja2 expression, or a YAML bool).

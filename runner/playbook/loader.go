@@ -11,4 +11,7 @@ type ModuleSpecs interface {
 type Loader struct {
 	Modules   ModuleSpecs
 	RolesPath []string // extra role directories (ansible.cfg roles_path, ANSIBLE_ROLES_PATH)
+	// Warn, if set, receives warnings worded as Ansible's (duplicate YAML
+	// keys, deprecated forms such as bare include:).
+	Warn func(msg string)
 }
