@@ -18,8 +18,8 @@ import (
 // atomic_move does: a temporary file next to the destination, validated,
 // the old file backed up, its ownership and mode preserved, then renamed.
 type writeReq struct {
-	Path     string // destination (already resolved through symlinks)
-	Content  []byte
+	Path    string // destination (already resolved through symlinks)
+	Content []byte
 	// CopyFrom, when set, is a host path copied instead of sending Content.
 	CopyFrom string
 	Validate string // command with %s, or ""
