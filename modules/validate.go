@@ -43,6 +43,14 @@ func Validate(spec Spec, raw map[string]any, static bool) (Args, error) {
 	if spec.FreeForm {
 		declared["_raw_params"] = true
 	}
+	// Ansible moves cmd= of command/shell/script into the free-form string.
+	if _, ok := params["cmd"]; ok && spec.FreeForm && !declared["cmd"] {
+		if r, ok := params["_raw_params"]; ok && r != nil && r != "" {
+			return nil, fmt.Errorf("The 'cmd' argument cannot be used when other raw parameters are specified. Please put everything in one or the other place.")
+		}
+		params["_raw_params"] = params["cmd"]
+		delete(params, "cmd")
+	}
 	var unsupported []string
 	if !spec.AnyParams {
 		for k := range params {
