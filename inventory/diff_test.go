@@ -77,7 +77,8 @@ var diffPatterns = []string{
 	"swarm[1:3]", "swarm-worker[0:0]", "ungrouped", "lonely", "manager1:worker01:manager1",
 	"web:!10.1.1.*:&web", "nosuch", "localhost", "127.0.0.1", "10.1.1.[1:5]", "a,b", "?ulk",
 	"swarm-worker:!db-[ab].lab", "worker0[1-2]", "all:!lonely", "swarm-manager:swarm-leader",
-	"db", "a", "c", "d", "m*", "h[13]", "late", "extra1", "swarm-worker[9]",
+	"db", "a", "c", "d", "m*", "h[13]", "late", "extra1", "swarm-worker[9]", "~(", "~[", "", "ungr*", "al*",
+	"swarm-worker[9:]", "nosuch[0]", "swarm-manager[-2]", "db-a.lab:2200", "lonely[0]", "!lonely", "swarm:&web:!nosuch",
 }
 
 func TestDifferentialAnsible(t *testing.T) {

@@ -63,10 +63,10 @@ func shlexSplit(s string) ([]string, error) {
 		}
 	}
 	if escape {
-		return nil, errors.New("no escaped character")
+		return nil, errors.New("No escaped character")
 	}
 	if quote != 0 {
-		return nil, errors.New("no closing quotation")
+		return nil, errors.New("No closing quotation")
 	}
 	emit()
 	return out, nil
