@@ -134,7 +134,7 @@ func (c *fileCopy) run(ctx context.Context) (modules.Outcome, error) {
 		"if [ -d " + q + " ]; then " + strings.TrimSuffix(stCall("f", path.Join(dest, c.srcName), true), "\n") + "; fi\n" +
 		"[ -d " + shquote.POSIX(path.Dir(dest)) + " ] && echo parent=1\n"
 	if c.t.Diff {
-		body += "if [ -f " + q + " ] && [ $(stat -L -c %s -- " + q + ") -le 104448 ]; then printf '" + contentMark[1:len(contentMark)-1] + "\\n'; cat -- " + q + "; fi\n"
+		body += "if [ -f " + q + " ] && [ $(stat -L -c %s -- " + q + ") -le 104448 ]; then printf '%s\\n' '" + contentMark[1:len(contentMark)-1] + "'; cat -- " + q + "; fi\n"
 	}
 	res, err := run(ctx, t, prelude+body)
 	if err != nil {

@@ -36,7 +36,7 @@ func (e *editor) read(ctx context.Context) error {
 	q := shquote.POSIX(e.path)
 	script := stCall("cur", e.path, false) + e.attrs.idCalls() +
 		"printf 'real=%s\\n' \"$(readlink -f -- " + q + ")\"\n" +
-		"if [ -f " + q + " ]; then printf '" + contentMark[1:len(contentMark)-1] + "\\n'; cat -- " + q + " || exit 1; fi\n"
+		"if [ -f " + q + " ]; then printf '%s\\n' '" + contentMark[1:len(contentMark)-1] + "'; cat -- " + q + " || exit 1; fi\n"
 	res, err := run(ctx, e.t, prelude+script)
 	if err != nil {
 		return err

@@ -181,7 +181,7 @@ func run(ctx context.Context, t *modules.Target, script string) (transport.Resul
 // runProbe runs prelude+body and parses its key=value answer; a non-zero
 // exit is a module failure carrying stderr.
 func runProbe(ctx context.Context, t *modules.Target, body string) (probe, error) {
-	res, err := run(ctx, t, prelude+body)
+	res, err := run(ctx, t, prelude+body+"\nexit 0\n")
 	if err != nil {
 		return nil, err
 	}

@@ -112,7 +112,12 @@ func write(ctx context.Context, t *modules.Target, w *writeReq) (writeRes, error
 		return res, err
 	}
 	if r.ExitCode == 97 && w.Validate != "" {
-		first, rest, _ := strings.Cut(string(r.Stdout), "\n")
+		// skip the prelude's umask, uid and gid lines
+		out := string(r.Stdout)
+		for i := 0; i < 3; i++ {
+			_, out, _ = strings.Cut(out, "\n")
+		}
+		first, rest, _ := strings.Cut(out, "\n")
 		rc, _ := strconv.Atoi(first)
 		return res, &validateError{RC: rc, Stdout: rest, Stderr: string(r.Stderr)}
 	}
