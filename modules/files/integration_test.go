@@ -58,8 +58,10 @@ func (c *shConn) Get(ctx context.Context, src string, dst io.Writer, _ transport
 	return err
 }
 
-func (c *shConn) Platform() transport.Platform { return transport.Platform{Shell: transport.ShellPOSIX} }
-func (c *shConn) Close() error                  { return nil }
+func (c *shConn) Platform() transport.Platform {
+	return transport.Platform{Shell: transport.ShellPOSIX}
+}
+func (c *shConn) Close() error { return nil }
 
 type dirFiles string
 
