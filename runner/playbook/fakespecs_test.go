@@ -30,7 +30,7 @@ var testSpecs = fakeSpecs{
 		{Name: "mode", Kind: modules.KindRaw}, {Name: "owner"}, {Name: "recurse", Kind: modules.KindBool}}},
 	"copy": {Params: []modules.Param{{Name: "src", Kind: modules.KindPath}, {Name: "content"}, {Name: "dest", Kind: modules.KindPath, Required: true},
 		{Name: "mode", Kind: modules.KindRaw}}, MutuallyExclusive: [][]string{{"src", "content"}}},
-	"set_fact":     {Params: nil},
+	"set_fact":     {AnyParams: true, Params: []modules.Param{{Name: "cacheable", Kind: modules.KindBool}}},
 	"setup":        {Params: []modules.Param{{Name: "gather_subset", Kind: modules.KindList}}},
 	"assert":       {Params: []modules.Param{{Name: "that", Kind: modules.KindList, Required: true}, {Name: "fail_msg"}, {Name: "success_msg"}}},
 	"fail":         {Params: []modules.Param{{Name: "msg"}}},

@@ -24,6 +24,9 @@ type RoleRef struct {
 	// TasksFrom etc. select other files than main (include/import_role).
 	TasksFrom, VarsFrom, DefaultsFrom, HandlersFrom string
 	Public                                          *bool
+	// FromInclude is true for import_role/include_role (part of the
+	// role's identity, as in Ansible's ROLE_CACHE).
+	FromInclude bool
 	// Apply is include_role's apply: keywords given to the role's tasks.
 	Apply map[string]any
 }
@@ -34,7 +37,7 @@ var roleKeywordSet = setOf(append(append([]string{}, baseKeywords...), "when", "
 
 // RoleRefFromTask builds the RoleRef of an include_role/import_role task.
 func RoleRefFromTask(t *Task) (RoleRef, error) {
-	ref := RoleRef{Pos: t.Pos, Vars: Vars{Values: map[string]any{}}, Params: Vars{Values: map[string]any{}}}
+	ref := RoleRef{Pos: t.Pos, Vars: Vars{Values: map[string]any{}}, Params: Vars{Values: map[string]any{}}, FromInclude: true}
 	str := func(k string) string {
 		s, _ := t.Args[k].(string)
 		return s
@@ -179,7 +182,7 @@ func (ld *load) roleVars(path string, from Pos) Vars {
 
 // roleKey identifies a role instance for de-duplication (ROLE_CACHE).
 func roleKey(path string, ref RoleRef) string {
-	return fmt.Sprintf("%s|%v|%v|%v|%v|%s|%s|%s|%s", path, ref.Params.Map(), ref.Tags, ref.When, ref.Vars.Map(),
+	return fmt.Sprintf("%s|%v|%v|%v|%v|%v|%s|%s|%s|%s", path, ref.FromInclude, ref.Params.Map(), ref.Tags, ref.When, ref.Vars.Map(),
 		ref.TasksFrom, ref.VarsFrom, ref.DefaultsFrom, ref.HandlersFrom)
 }
 

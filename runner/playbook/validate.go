@@ -34,9 +34,13 @@ func (ld *load) validateArgs(t *Task, spec modules.Spec, at, thing *yaml11.Node)
 		if k == "_raw_params" && spec.FreeForm {
 			continue
 		}
-		if byName[k] == nil {
+		if byName[k] == nil && !spec.AnyParams {
 			unknown = append(unknown, k)
 		}
+	}
+	if len(unknown) > 0 && spec.Action {
+		fail("Invalid options for %s: %s", t.ActionAs, strings.Join(unknown, ","))
+		return
 	}
 	if len(unknown) > 0 {
 		var supported []string
