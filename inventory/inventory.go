@@ -50,11 +50,11 @@ type Inventory struct {
 	groupList []*group // creation order
 	localhost *Host    // first localhost-like host, or the implicit one
 
-	sources  []string   // inventory sources as given
-	invVars  []*varsDir // group_vars/host_vars next to each source
-	playVars []*varsDir // playbook-adjacent group_vars/host_vars
-	limit    []string   // --limit patterns, nil when unset
-	addr     *addressPatterns
+	sources  []string           // inventory sources as given
+	invVars  []*varsDir         // group_vars/host_vars next to each source
+	playVars []*varsDir         // playbook-adjacent group_vars/host_vars
+	limit    []string           // --limit patterns, nil when unset
+	selected map[string][]*Host // Select() results, valid for gen and limit
 
 	gen       uint64                    // bumped on every change
 	varsCache map[string]map[string]any // Vars() per host, valid for gen
@@ -67,6 +67,7 @@ func New() *Inventory {
 		hosts:     map[string]*Host{},
 		groups:    map[string]*group{},
 		varsCache: map[string]map[string]any{},
+		selected:  map[string][]*Host{},
 	}
 	inv.addGroup("all")
 	inv.addGroup("ungrouped")
@@ -84,6 +85,7 @@ func (inv *Inventory) changed() {
 	inv.gen++
 	clear(inv.varsCache)
 	inv.groupsMap = nil
+	clear(inv.selected)
 }
 
 func (inv *Inventory) addGroup(name string) *group {

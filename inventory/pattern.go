@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -24,6 +25,18 @@ var (
 func (inv *Inventory) Select(pattern string) ([]*Host, error) {
 	inv.mu.Lock()
 	defer inv.mu.Unlock()
+	if hs, ok := inv.selected[pattern]; ok {
+		return slices.Clone(hs), nil
+	}
+	hosts, err := inv.selectLocked(pattern)
+	if err != nil {
+		return nil, err
+	}
+	inv.selected[pattern] = hosts
+	return slices.Clone(hosts), nil
+}
+
+func (inv *Inventory) selectLocked(pattern string) ([]*Host, error) {
 	hosts, err := inv.evaluate(inv.splitHostPattern(pattern))
 	if err != nil {
 		return nil, err
@@ -79,6 +92,7 @@ func (inv *Inventory) SetLimit(pattern string) error {
 		out = nil
 	}
 	inv.limit = out
+	clear(inv.selected)
 	return nil
 }
 

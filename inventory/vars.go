@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // AddVarsDir adds the group_vars/ and host_vars/ of a playbook directory
@@ -134,9 +135,9 @@ func (inv *Inventory) shortName(name string) string {
 	return short
 }
 
+// sharedAddressPatterns compiles the (large) address expressions once.
+var sharedAddressPatterns = sync.OnceValue(newAddressPatterns)
+
 func (inv *Inventory) addressPatterns() *addressPatterns {
-	if inv.addr == nil {
-		inv.addr = newAddressPatterns()
-	}
-	return inv.addr
+	return sharedAddressPatterns()
 }
