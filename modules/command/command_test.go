@@ -225,3 +225,14 @@ func TestPing(t *testing.T) {
 		t.Fatalf("data: %+v", out)
 	}
 }
+
+func TestUnsupportedMessageMatchesAnsible(t *testing.T) {
+	r := modules.NewRegistry(Modules())
+	for _, name := range []string{"command", "shell", "ansible.builtin.shell"} {
+		_, err := r.Validate(name, map[string]any{"_raw_params": "echo hi", "warn": false}, false)
+		want := "Unsupported parameters for (ansible.legacy.command) module: warn. Supported parameters include: _raw_params, _uses_shell, argv, chdir, creates, executable, removes, stdin, stdin_add_newline, strip_empty_ends."
+		if err == nil || err.Error() != want {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+}
