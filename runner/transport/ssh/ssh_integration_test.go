@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -58,10 +57,10 @@ func TestRun(t *testing.T) {
 	c := dial(t, d, "h0", nil)
 	dir := t.TempDir()
 	cases := []struct {
-		name             string
-		cmd              transport.Command
-		code             int
-		stdout, stderr   string
+		name           string
+		cmd            transport.Command
+		code           int
+		stdout, stderr string
 	}{
 		{"stdout", transport.Command{Script: "echo hello"}, 0, "hello\n", ""},
 		{"exit code and stderr", transport.Command{Script: "echo oops >&2; exit 3"}, 3, "", "oops\n"},
@@ -123,7 +122,6 @@ func TestOneConnectionManyCommands(t *testing.T) {
 	d := dialerFor(t, set, Options{MaxSessions: 4})
 	conns := []*Conn{dial(t, d, "h0", nil), dial(t, d, "h1", nil)}
 	var wg sync.WaitGroup
-	var running, peak atomic.Int32
 	errs := make(chan error, 100)
 	for _, c := range conns {
 		for i := 0; i < 50; i++ {
@@ -134,8 +132,6 @@ func TestOneConnectionManyCommands(t *testing.T) {
 				if err != nil || string(r.Stdout) != fmt.Sprintf("%d\n", i) {
 					errs <- fmt.Errorf("cmd %d: %v %q %q", i, err, r.Stdout, r.Stderr)
 				}
-				_ = running
-				_ = peak
 			}(c, i)
 		}
 	}
@@ -219,7 +215,7 @@ func TestPutGet(t *testing.T) {
 	if s := d.Stats(); s.Dials != 1 {
 		t.Errorf("stats %+v", s)
 	}
-	if n := set.Servers[0].CountLog("subsystem request for sftp"); n != 1 {
+	if n := set.Servers[0].CountLog("subsystem 'sftp'"); n != 1 {
 		t.Errorf("sftp opened %d times, want 1", n)
 	}
 }

@@ -75,6 +75,10 @@ func Start(t testing.TB, n int, opts Options) *Set {
 		t.Fatalf("sshdtest: %v", err)
 	}
 	dir := t.TempDir()
+	// sshd reads AuthorizedKeysFile as the logging-in user: let other
+	// accounts (AddUser) traverse to it. Keys stay 0600.
+	os.Chmod(filepath.Dir(dir), 0o755)
+	os.Chmod(dir, 0o755)
 	s := &Set{Dir: dir, User: u.Username}
 	s.ClientKeyFile = filepath.Join(dir, "id_ed25519")
 	signer, pub := writeKey(t, s.ClientKeyFile)

@@ -49,16 +49,18 @@ func AddUser(t testing.TB, opts UserOptions) string {
 		os.Remove(sudoers)
 		exec.Command("userdel", "-r", "-f", name).Run()
 	})
-	if opts.Password != "" {
-		cmd := exec.Command("chpasswd")
-		cmd.Stdin = strings.NewReader(name + ":" + opts.Password + "\n")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("sshdtest: chpasswd: %v: %s", err, out)
-		}
-	} else {
-		// Unlock the account for public-key logins (a locked "!" password
-		// makes sshd refuse the user without PAM).
-		exec.Command("usermod", "-p", "*", name).Run()
+	// Without PAM, sshd refuses locked accounts ("!" password), so every
+	// account gets a password: the given one or a random one.
+	pw := opts.Password
+	if pw == "" {
+		r := make([]byte, 16)
+		rand.Read(r)
+		pw = hex.EncodeToString(r)
+	}
+	cmd := exec.Command("chpasswd")
+	cmd.Stdin = strings.NewReader(name + ":" + pw + "\n")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("sshdtest: chpasswd: %v: %s", err, out)
 	}
 	switch opts.Sudo {
 	case "":
