@@ -405,11 +405,16 @@ func (inv *Inventory) Groups() map[string][]string {
 
 // AddHost is the add_host module: it adds the host (to all) if it is new,
 // merges vars into its own variables and puts it into groups, creating
-// them as needed.
+// them (below all) as needed.
 func (inv *Inventory) AddHost(name string, groups []string, vars map[string]any) {
 	inv.mu.Lock()
 	defer inv.mu.Unlock()
-	h := inv.addHost(name, inv.groups["all"], 0, "")
+	h, ok := inv.hosts[name]
+	if !ok {
+		// A new host is a direct member of all, so it comes first in
+		// groups['all'], as in Ansible.
+		h = inv.addHost(name, inv.groups["all"], 0, "")
+	}
 	for k, v := range vars {
 		h.vars[k] = v
 	}

@@ -371,3 +371,24 @@ func BenchmarkVars(b *testing.B) {
 		_ = inv.Vars("manager1")
 	}
 }
+
+// TestDynamicOrderMatchesAnsible replays add_host and group_by calls whose
+// resulting groups were recorded from Ansible 2.14's InventoryManager
+// (add_dynamic_host / add_dynamic_group) on testdata/prio.ini.
+func TestDynamicOrderMatchesAnsible(t *testing.T) {
+	inv, err := Load([]string{"testdata/prio.ini"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	inv.AddHost("new1", []string{"dyn", "a"}, map[string]any{"q": 1})
+	inv.AddHost("h3", []string{"dyn"}, nil)
+	inv.AddToGroup("h1", "os_x")
+	want := map[string][]string{
+		"all": {"new1", "h1", "h3", "h2"}, "ungrouped": {}, "a": {"h1", "h2", "new1"},
+		"b": {"h1", "h3"}, "c": {"h1", "h2", "new1"}, "d": {"h1", "h2", "new1"},
+		"dyn": {"new1", "h3"}, "os_x": {"h1"},
+	}
+	if got := inv.Groups(); !reflect.DeepEqual(got, want) {
+		t.Errorf("groups:\n got %v\nwant %v", got, want)
+	}
+}
