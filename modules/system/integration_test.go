@@ -3,6 +3,7 @@ package system
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/swarmbook/swarmbook/modules"
 	"github.com/swarmbook/swarmbook/runner/transport"
@@ -29,3 +30,5 @@ func runMod(t *testing.T, tg *modules.Target, m modules.Module, args modules.Arg
 	}
 	return out
 }
+
+var fixedTime = time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC)

@@ -38,7 +38,7 @@ func waitScript(args modules.Args, marker string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "h=%s; p=%s; f=%s; re=%s; to=%d; ct=%d; sl=%d\n",
 		shquote.POSIX(args.Str("host")), shquote.POSIX(fmt.Sprint(args.Int("port"))), shquote.POSIX(args.Str("path")),
-		shquote.POSIX(args.Str("search_regex")), args.Int("timeout"), args.Int("connect_timeout"), max(args.Int("sleep"), 1))
+		shquote.POSIX(toERE(args.Str("search_regex"))), args.Int("timeout"), args.Int("connect_timeout"), max(args.Int("sleep"), 1))
 	b.WriteString(`start=$(date +%s)
 probe() {
  if command -v bash >/dev/null 2>&1; then
@@ -187,4 +187,41 @@ func (m waitForModule) Run(ctx context.Context, t *modules.Target, args modules.
 	fields["match_groups"] = groups
 	fields["match_groupdict"] = groupDict
 	return modules.Outcome{Fields: fields}, nil
+}
+
+// toERE rewrites the Perl/Python class escapes of a regex (\d \s \w and
+// their negations) for grep -E, which lacks them.
+func toERE(re string) string {
+	var b strings.Builder
+	inClass := false
+	for i := 0; i < len(re); i++ {
+		c := re[i]
+		if c == '\\' && i+1 < len(re) {
+			n := re[i+1]
+			rep := map[byte][2]string{
+				'd': {"[0-9]", "0-9"}, 'D': {"[^0-9]", ""}, 's': {"[[:space:]]", "[:space:]"},
+				'S': {"[^[:space:]]", ""}, 'w': {"[[:alnum:]_]", "[:alnum:]_"}, 'W': {"[^[:alnum:]_]", ""},
+			}[n]
+			if r := rep[0]; r != "" && (!inClass || rep[1] != "") {
+				if inClass {
+					b.WriteString(rep[1])
+				} else {
+					b.WriteString(r)
+				}
+				i++
+				continue
+			}
+			b.WriteByte(c)
+			b.WriteByte(n)
+			i++
+			continue
+		}
+		if c == '[' && !inClass {
+			inClass = true
+		} else if c == ']' && inClass {
+			inClass = false
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
 }
