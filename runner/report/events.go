@@ -85,6 +85,8 @@ type Reporter interface {
 	PlayStart(p Play)
 	TaskStart(t *Task)
 	HostResult(r Result)
+	// Retry reports a failed attempt of an until loop.
+	Retry(t *Task, host string, left int)
 	Include(file string, hosts []string, label string)
 	Warning(msg string)
 	Deprecation(msg string)
@@ -114,6 +116,11 @@ func (m Multi) TaskStart(t *Task) {
 func (m Multi) HostResult(res Result) {
 	for _, r := range m {
 		r.HostResult(res)
+	}
+}
+func (m Multi) Retry(t *Task, host string, left int) {
+	for _, r := range m {
+		r.Retry(t, host, left)
 	}
 }
 func (m Multi) Include(file string, hosts []string, label string) {

@@ -41,7 +41,13 @@ func (j *JSONLines) TaskStart(t *Task) {
 
 func (j *JSONLines) HostResult(r Result) {
 	fields := map[string]any{}
+	if noLog, _ := r.Fields["_ansible_no_log"].(bool); noLog {
+		fields["censored"] = "the output has been hidden due to the fact that 'no_log: true' was specified for this result"
+	}
 	for k, v := range r.Fields {
+		if _, censored := fields["censored"]; censored && k != "changed" {
+			continue
+		}
 		if !strings.HasPrefix(k, "_ansible_") {
 			fields[k] = v
 		}
@@ -68,13 +74,23 @@ func (j *JSONLines) HostResult(r Result) {
 	j.emit(rec)
 }
 
+func (j *JSONLines) Retry(t *Task, host string, left int) {
+	j.emit(map[string]any{"event": "retry", "task": t.Name, "host": host, "retries_left": left})
+}
+
 func (j *JSONLines) Include(file string, hosts []string, label string) {
 	j.emit(map[string]any{"event": "include", "file": file, "hosts": hosts, "item": label})
 }
-func (j *JSONLines) Warning(msg string)     { j.emit(map[string]any{"event": "warning", "msg": msg}) }
-func (j *JSONLines) Deprecation(msg string) { j.emit(map[string]any{"event": "deprecation", "msg": msg}) }
-func (j *JSONLines) NoHostsMatched()        { j.emit(map[string]any{"event": "no_hosts_matched", "play": j.play}) }
-func (j *JSONLines) NoHostsRemaining()      { j.emit(map[string]any{"event": "no_hosts_remaining", "play": j.play}) }
+func (j *JSONLines) Warning(msg string) { j.emit(map[string]any{"event": "warning", "msg": msg}) }
+func (j *JSONLines) Deprecation(msg string) {
+	j.emit(map[string]any{"event": "deprecation", "msg": msg})
+}
+func (j *JSONLines) NoHostsMatched() {
+	j.emit(map[string]any{"event": "no_hosts_matched", "play": j.play})
+}
+func (j *JSONLines) NoHostsRemaining() {
+	j.emit(map[string]any{"event": "no_hosts_remaining", "play": j.play})
+}
 func (j *JSONLines) Recap(rc Recap) {
 	j.emit(map[string]any{"event": "recap", "hosts": rc.Counts, "check": rc.Check, "duration_ms": rc.Duration.Milliseconds()})
 }

@@ -114,6 +114,7 @@ func (r Redact) HostResult(res Result) {
 	}
 	r.Next.HostResult(res)
 }
+func (r Redact) Retry(t *Task, host string, left int) { r.Next.Retry(t, host, left) }
 func (r Redact) Include(file string, hosts []string, label string) {
 	r.Next.Include(file, hosts, r.Secrets.String(label))
 }

@@ -131,8 +131,17 @@ func (t *Text) verbose(f map[string]any) bool {
 // dump renders a result as Ansible's _dump_results does.
 func (t *Text) dump(f map[string]any) string {
 	out := make(map[string]any, len(f))
+	if noLog, _ := f["_ansible_no_log"].(bool); noLog {
+		out["censored"] = "the output has been hidden due to the fact that 'no_log: true' was specified for this result"
+		for _, k := range []string{"attempts", "changed", "retries"} {
+			if v, ok := f[k]; ok {
+				out[k] = v
+			}
+		}
+		return pyfmt.JSON(out, 0)
+	}
 	for k, v := range f {
-		if strings.HasPrefix(k, "_ansible_") {
+		if strings.HasPrefix(k, "_ansible_") || k == "failed" || k == "skipped" {
 			continue
 		}
 		if (k == "invocation" || k == "diff") && t.Verbosity < 3 {
@@ -257,6 +266,12 @@ func withoutKey(f map[string]any, key string) map[string]any {
 		}
 	}
 	return out
+}
+
+// Retry prints Ansible's "FAILED - RETRYING" line.
+func (t *Text) Retry(task *Task, host string, left int) {
+	t.ensureBanner(task)
+	t.line("1;30", fmt.Sprintf("FAILED - RETRYING: [%s]: %s (%d retries left).", host, task.Name, left))
 }
 
 // Include prints "included: FILE for HOSTS".

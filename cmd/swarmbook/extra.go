@@ -1,0 +1,17 @@
+package main
+
+import (
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/swarmbook/swarmbook/runner/transport"
+)
+
+// extraCommands are the subcommands beyond run and version (lab, test).
+func extraCommands() []*cobra.Command { return nil }
+
+// addDialers registers transports beyond ssh and local.
+func addDialers(map[string]transport.Dialer) {}
+
+func secondsDuration(n int) time.Duration { return time.Duration(n) * time.Second }

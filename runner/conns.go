@@ -1,0 +1,110 @@
+package runner
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"github.com/swarmbook/swarmbook/runner/transport"
+)
+
+// connPool keeps one open connection per host for the whole run and dials
+// hosts on first use. Concurrent users of the same host share one dial.
+type connPool struct {
+	r     *Runner
+	mu    sync.Mutex
+	conns map[string]*poolEntry
+}
+
+type poolEntry struct {
+	once sync.Once
+	conn transport.Conn
+	err  error
+	kind string
+}
+
+func newConnPool(r *Runner) *connPool {
+	return &connPool{r: r, conns: map[string]*poolEntry{}}
+}
+
+// get returns the connection to host, dialling it with the given vars the
+// first time (connection type from ansible_connection).
+func (p *connPool) get(ctx context.Context, host string, vars map[string]any) (transport.Conn, error) {
+	kind := p.r.connectionType(host, vars)
+	key := kind + "\x00" + host
+	p.mu.Lock()
+	e := p.conns[key]
+	if e == nil {
+		e = &poolEntry{kind: kind}
+		p.conns[key] = e
+	}
+	p.mu.Unlock()
+	e.once.Do(func() {
+		d, ok := p.r.opts.Dialers[kind]
+		if !ok {
+			e.err = &transport.Unreachable{Host: host, Err: fmt.Errorf("connection type %q is not supported (use ssh, local or winrm)", kind)}
+			return
+		}
+		e.conn, e.err = d.Dial(ctx, transport.Endpoint{Name: host, Vars: vars})
+		if e.err != nil && !transport.IsUnreachable(e.err) {
+			e.err = &transport.Unreachable{Host: host, Err: e.err}
+		}
+	})
+	if e.err != nil {
+		// Let a later task try again (a flapping host may come back).
+		p.mu.Lock()
+		if p.conns[key] == e {
+			delete(p.conns, key)
+		}
+		p.mu.Unlock()
+	}
+	return e.conn, e.err
+}
+
+// closeAll closes every open connection.
+func (p *connPool) closeAll() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for k, e := range p.conns {
+		if e.conn != nil {
+			e.conn.Close()
+		}
+		delete(p.conns, k)
+	}
+}
+
+// reset closes the connection of host (meta: reset_connection).
+func (p *connPool) reset(host string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for k, e := range p.conns {
+		if len(k) > len(host) && k[len(k)-len(host)-1:] == "\x00"+host {
+			if e.conn != nil {
+				e.conn.Close()
+			}
+			delete(p.conns, k)
+		}
+	}
+}
+
+// connectionType decides how to reach a host: ansible_connection, -c, or
+// the implicit local connection for localhost.
+func (r *Runner) connectionType(host string, vars map[string]any) string {
+	if c, ok := vars["ansible_connection"].(string); ok && c != "" {
+		switch c {
+		case "smart", "paramiko", "ssh", "community.general.ssh", "ansible.builtin.ssh":
+			return "ssh"
+		case "ansible.builtin.local":
+			return "local"
+		case "ansible.windows.winrm", "winrm":
+			return "winrm"
+		case "psrp":
+			return "psrp"
+		}
+		return c
+	}
+	if r.opts.Connection != "" {
+		return r.opts.Connection
+	}
+	return "ssh"
+}
