@@ -74,3 +74,23 @@ func FuzzPattern(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseYAML feeds arbitrary YAML to the YAML inventory plugin.
+func FuzzParseYAML(f *testing.F) {
+	f.Add([]byte("all:\n  hosts:\n    a[1:3]:\n      x: yes\n  children:\n    g:\n      hosts: b\n      vars: {p: 0644}\n"))
+	f.Add([]byte("g:\n  children:\n    g:\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		inv := New()
+		doc, err := parseYAMLDoc(data, "fuzz.yml")
+		if err != nil {
+			return
+		}
+		if err := inv.parseYAMLInventory("fuzz.yml", data, doc, inv.addressPatterns()); err != nil {
+			return
+		}
+		inv.reconcile()
+		for _, h := range inv.Hosts() {
+			_ = inv.Vars(h.Name)
+		}
+	})
+}

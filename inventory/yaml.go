@@ -132,7 +132,7 @@ func (p *yamlInvParser) group(key, data *yaml11.Node) (string, error) {
 		if s, ok := sections[ks]; ok {
 			v = s
 		}
-		if !isMapOrNull(v) || v.Kind == yaml11.Null {
+		if v == nil || !isMapOrNull(v) || v.Kind == yaml11.Null {
 			continue // Ansible warns (or logs) and skips
 		}
 		switch ks {
