@@ -297,7 +297,7 @@ func (m userModule) Run(ctx context.Context, t *modules.Target, args modules.Arg
 	}
 	script := ""
 	if cmd != "" {
-		script = cmd + "\nrc=$?; [ $rc -ne 0 ] && exit $rc\n"
+		script = cmd + " || exit $?\n"
 	}
 	if state == "present" {
 		if needHome {
