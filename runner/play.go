@@ -49,6 +49,9 @@ func (r *Runner) runPlay(ctx context.Context, pb *playbook.Playbook, play *playb
 	if err != nil {
 		return fmt.Errorf("%s: hosts: %w", play.Pos, err)
 	}
+	if len(selected) == 0 && !strings.Contains(pattern, "{{") {
+		r.rep.Warning("Could not match supplied host pattern, ignoring: " + pattern)
+	}
 	for _, h := range selected {
 		if r.failedHosts[h.Name] || r.unreachableHosts[h.Name] {
 			continue

@@ -14,9 +14,14 @@ import (
 
 // listPlaybooks prints --list-hosts, --list-tasks and --list-tags in
 // ansible-playbook's layout.
-func listPlaybooks(w io.Writer, inv *inventory.Inventory, pbs []*playbook.Playbook, f *runFlags, extra map[string]any) error {
-	for _, pb := range pbs {
-		fmt.Fprintf(w, "\nplaybook: %s\n", pb.Path)
+func listPlaybooks(w io.Writer, inv *inventory.Inventory, pbs []*playbook.Playbook, paths []string, f *runFlags, warn func(string)) error {
+	for i, pb := range pbs {
+		for _, play := range pb.Plays {
+			if sel, err := inv.Select(play.Hosts); err == nil && len(sel) == 0 {
+				warn("Could not match supplied host pattern, ignoring: " + play.Hosts)
+			}
+		}
+		fmt.Fprintf(w, "\nplaybook: %s\n", paths[i])
 		for i, play := range pb.Plays {
 			hosts := splitPattern(play.Hosts)
 			name := play.Name
@@ -99,7 +104,11 @@ func listPlaybooks(w io.Writer, inv *inventory.Inventory, pbs []*playbook.Playbo
 				sort.Strings(cur)
 				fmt.Fprintf(&b, "      TASK TAGS: [%s]\n", strings.Join(cur, ", "))
 			}
-			fmt.Fprintln(w, b.String())
+			out := b.String()
+			if !strings.HasSuffix(out, "\n") {
+				out += "\n"
+			}
+			fmt.Fprint(w, out)
 		}
 	}
 	return nil

@@ -203,7 +203,7 @@ func runPlaybooks(ctx context.Context, stdout, stderr io.Writer, f *runFlags, pa
 		}
 		return nil
 	case f.listHosts || f.listTasks || f.listTags:
-		return listPlaybooks(stdout, inv, pbs, f, extra)
+		return listPlaybooks(stdout, inv, pbs, paths, f, warn)
 	}
 
 	forks := f.forks
