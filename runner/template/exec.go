@@ -259,7 +259,20 @@ func (r *run) statement(b *strings.Builder, blk *nodes.ControlStructureBlock) er
 	case *setStmt:
 		return r.set(cs)
 	case *rawStmt:
-		b.WriteString(cs.text)
+		text := cs.text
+		if src := r.tpl.src; len(cs.pos) > 0 {
+			var orig strings.Builder
+			for _, p := range cs.pos {
+				if p[0] < 0 || p[0]+p[1] > len(src) {
+					orig.Reset()
+					orig.WriteString(cs.text)
+					break
+				}
+				orig.WriteString(src[p[0] : p[0]+p[1]])
+			}
+			text = orig.String()
+		}
+		b.WriteString(text)
 		return nil
 	case *controlStructures.MacroControlStructure:
 		r.vars.vars[cs.Name] = &macro{def: cs.Macro, tpl: r.tpl, scope: r.vars}

@@ -714,7 +714,7 @@ func flattenList(l []any, levels int, skipNulls bool) []any {
 		if skipNulls && (e == nil || e == "None" || e == "null") {
 			continue
 		}
-		if sub, ok := e.([]any); ok {
+		if sub, ok := normalize(e).([]any); ok {
 			switch {
 			case levels < 0:
 				out = append(out, flattenList(sub, -1, skipNulls)...)
@@ -765,7 +765,7 @@ func zipLists(lists [][]any, longest bool, fill any) []any {
 	}
 	out := []any{}
 	for i := 0; i < n; i++ {
-		row := make([]any, len(lists))
+		row := make(tuple, len(lists))
 		for j, l := range lists {
 			if i < len(l) {
 				row[j] = l[i]
@@ -907,10 +907,10 @@ func fSplitext(_ *run, v any, _ []any, _ map[string]any) (any, error) {
 	base := pyBasename(s)
 	i := strings.LastIndexByte(base, '.')
 	if i <= 0 || strings.Trim(base[:i], ".") == "" {
-		return []any{s, ""}, nil
+		return tuple{s, ""}, nil
 	}
 	cut := len(s) - len(base) + i
-	return []any{s[:cut], s[cut:]}, nil
+	return tuple{s[:cut], s[cut:]}, nil
 }
 
 func fPathJoin(_ *run, v any, _ []any, _ map[string]any) (any, error) {
@@ -1101,7 +1101,7 @@ func fDictsort(_ *run, v any, args []any, kw map[string]any) (any, error) {
 	rev := argBool(args, kw, 2, "reverse", false)
 	pairs := []any{}
 	for _, k := range sortedKeys(m) {
-		pairs = append(pairs, []any{k, m[k]})
+		pairs = append(pairs, tuple{k, m[k]})
 	}
 	pos := 0
 	if by == "value" {
@@ -1109,8 +1109,8 @@ func fDictsort(_ *run, v any, args []any, kw map[string]any) (any, error) {
 	}
 	var sortErr error
 	sort.SliceStable(pairs, func(a, b int) bool {
-		ka, _ := sortKey(nil, pairs[a].([]any)[pos], "", cs)
-		kb, _ := sortKey(nil, pairs[b].([]any)[pos], "", cs)
+		ka, _ := sortKey(nil, pairs[a].(tuple)[pos], "", cs)
+		kb, _ := sortKey(nil, pairs[b].(tuple)[pos], "", cs)
 		c, err := pyCompare(ka, kb)
 		if err != nil {
 			sortErr = err
@@ -1144,13 +1144,13 @@ func fProduct(_ *run, v any, args []any, kw map[string]any) (any, error) {
 }
 
 func cartesian(lists [][]any) []any {
-	out := []any{[]any{}}
+	out := []any{tuple{}}
 	for _, l := range lists {
 		next := []any{}
 		for _, prefix := range out {
 			for _, e := range l {
-				row := append(copyList(prefix.([]any)), e)
-				next = append(next, row)
+				row := append(copyList(normalize(prefix).([]any)), e)
+				next = append(next, tuple(row))
 			}
 		}
 		out = next
@@ -1208,7 +1208,7 @@ func subelementPairs(elements []any, path []any, skip bool) ([]any, error) {
 			return nil, fmt.Errorf("the key %s should point to a list, got %s", pyRepr(path[len(path)-1]), pyRepr(values))
 		}
 		for _, x := range l {
-			out = append(out, []any{el, x})
+			out = append(out, tuple{el, x})
 		}
 	}
 	return out, nil

@@ -55,7 +55,7 @@ func (e *Engine) Lookup(ctx context.Context, name string, terms []any, kw map[st
 func flattenOnce(terms []any) []any {
 	out := []any{}
 	for _, t := range terms {
-		if l, ok := t.([]any); ok {
+		if l, ok := normalize(t).([]any); ok {
 			out = append(out, l...)
 		} else {
 			out = append(out, t)
@@ -424,7 +424,7 @@ func lIndexedItems(_ *run, terms []any, _ map[string]any) ([]any, error) {
 	items := flattenOnce(terms)
 	out := make([]any, len(items))
 	for i, it := range items {
-		out[i] = []any{i, it}
+		out[i] = tuple{i, it}
 	}
 	return out, nil
 }
@@ -660,7 +660,7 @@ func lTogether(_ *run, terms []any, _ map[string]any) ([]any, error) {
 	}
 	rows := zipLists(lists, true, nil)
 	for i, row := range rows {
-		rows[i] = flattenOnce(row.([]any))
+		rows[i] = flattenOnce(normalize(row).([]any))
 	}
 	return rows, nil
 }

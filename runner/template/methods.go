@@ -341,7 +341,7 @@ func dictMethod(m any, name string) builtinFunc {
 					return nil, err
 				}
 				if name == "items" {
-					out = append(out, []any{k, v})
+					out = append(out, tuple{k, v})
 				} else {
 					out = append(out, v)
 				}

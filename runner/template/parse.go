@@ -142,6 +142,7 @@ func parseSet(p *parser.Parser, args *parser.Parser) (nodes.ControlStructure, er
 type rawStmt struct {
 	loc  *tokens.Token
 	text string
+	pos  [][2]int // offsets and lengths of the text in the source
 }
 
 func (s *rawStmt) Position() *tokens.Token { return s.loc }
@@ -159,6 +160,7 @@ func parseRaw(p *parser.Parser, args *parser.Parser) (nodes.ControlStructure, er
 			return nil, p.Error("unexpected content in raw block", n.Position())
 		}
 		st.text += d.Data.Val
+		st.pos = append(st.pos, [2]int{d.Data.Pos, len(d.Data.Val)})
 	}
 	if !args.End() {
 		return nil, args.Error("raw takes no arguments", args.Current())
@@ -180,7 +182,7 @@ func parse(src string, escape bool) (c *compiled, err error) {
 		}
 	}()
 	cfg := newConfig()
-	stream := tokens.Lex(src, cfg)
+	stream := tokens.Lex(lexable(src), cfg)
 	p := parser.NewParser("template", stream, cfg, nil, statementParsers{})
 	root, perr := p.Parse()
 	if perr != nil {

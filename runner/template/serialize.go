@@ -237,13 +237,8 @@ func (y *yamlWriter) dump(v any) string {
 			y.block(x, 0)
 		}
 	default:
-		s, plain := yamlScalar(v, false, 0)
+		s, _ := yamlScalar(v, false, y.indent)
 		y.b.WriteString(s + "\n")
-		if plain {
-			if _, isStr := v.(string); isStr {
-				y.b.WriteString("...\n")
-			}
-		}
 		if v == nil {
 			y.b.WriteString("...\n")
 		}
@@ -366,7 +361,7 @@ func (y *yamlWriter) block(v any, ind int) {
 }
 
 var yamlResolvesRE = regexp.MustCompile(`^(?:` +
-	`y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF` +
+	`yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF` +
 	`|~|null|Null|NULL|` +
 	`[-+]?(?:0b[0-1_]+|0[0-7_]+|(?:0|[1-9][0-9_]*)|0x[0-9a-fA-F_]+|[1-9][0-9_]*(?::[0-5]?[0-9])+)` +
 	`|[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9_]+(?:[eE][-+][0-9]+)?|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)` +

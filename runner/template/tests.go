@@ -305,9 +305,10 @@ func tVersion(_ *run, v any, args []any, kw map[string]any) (any, error) {
 	}
 	other := argStr(args, kw, 0, "version", "")
 	op := argStr(args, kw, 1, "operator", "eq")
-	strict := argBool(args, kw, 2, "strict", false)
+	strictArg := arg(args, kw, 2, "strict", nil)
+	strict, _ := truth(strictArg)
 	vtype := argStr(args, kw, 3, "version_type", "")
-	if strict && vtype != "" {
+	if strictArg != nil && vtype != "" {
 		return nil, fmt.Errorf("Cannot specify both 'strict' and 'version_type'")
 	}
 	if strict {

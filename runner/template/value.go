@@ -75,6 +75,8 @@ func pyTypeName(v any) string {
 		return "str"
 	case []any:
 		return "list"
+	case tuple:
+		return "tuple"
 	case map[string]any, Mapping:
 		return "dict"
 	case *Undefined:
@@ -87,12 +89,17 @@ func pyTypeName(v any) string {
 	return fmt.Sprintf("%T", v)
 }
 
+// tuple is a Python tuple: it behaves as a list but reads as (a, b).
+type tuple []any
+
 // normalize converts Go values given by callers to the engine's value set:
 // nil, bool, int, float64, string, []any, map[string]any, Mapping.
 func normalize(v any) any {
 	switch x := v.(type) {
 	case nil, bool, int, float64, string, []any, map[string]any:
 		return v
+	case tuple:
+		return []any(x)
 	case int64:
 		return int(x)
 	case int32:
@@ -197,7 +204,7 @@ func toText(v any) (string, error) {
 
 // checkDefined fails on the first Undefined inside v (Ansible's _fail_on_undefined).
 func checkDefined(v any) error {
-	switch x := v.(type) {
+	switch x := normalize(v).(type) {
 	case *Undefined:
 		return x.err()
 	case []any:
@@ -232,6 +239,20 @@ func pyRepr(v any) string {
 }
 
 func writeRepr(b *strings.Builder, v any) {
+	if t, ok := v.(tuple); ok {
+		b.WriteByte('(')
+		for i, e := range t {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			writeRepr(b, e)
+		}
+		if len(t) == 1 {
+			b.WriteByte(',')
+		}
+		b.WriteByte(')')
+		return
+	}
 	switch x := normalize(v).(type) {
 	case nil:
 		b.WriteString("None")
