@@ -43,6 +43,7 @@ func (t *target) key() string {
 type resolver struct {
 	opts   *Options
 	config *configFiles
+	inJump bool // resolving a jump host: its own ProxyJump to itself is ignored
 }
 
 func (r *resolver) resolve(ep transport.Endpoint) (*target, error) {
@@ -130,14 +131,26 @@ func (r *resolver) resolve(ep transport.Endpoint) (*target, error) {
 		}
 	}
 
-	jump := firstOf(a.jump, get("ProxyJump"))
-	if pc := get("ProxyCommand"); jump == "" && pc != "" && !strings.EqualFold(pc, "none") {
+	// Command-line options come first, then the config file; ProxyJump and
+	// ProxyCommand exclude each other, the first one found wins.
+	jump := firstOf(a.jump, a.options["proxyjump"])
+	pc := a.options["proxycommand"]
+	if jump == "" && pc == "" {
+		jump, pc = cfg.get(alias, "ProxyJump"), ""
+		if jump == "" {
+			pc = cfg.get(alias, "ProxyCommand")
+		}
+	}
+	if jump == "" && pc != "" && !strings.EqualFold(pc, "none") {
 		if jump, err = proxyCommandJump(pc); err != nil {
 			return nil, fmt.Errorf("ssh: %s: %w", ep.Name, err)
 		}
 	}
 	if jump != "" && !strings.EqualFold(jump, "none") {
 		for _, hop := range strings.Split(jump, ",") {
+			if r.inJump && jumpAlias(hop) == alias {
+				continue // `Host *` ProxyJump applied to the jump host itself
+			}
 			jt, err := r.resolveJump(strings.TrimSpace(hop), cfg)
 			if err != nil {
 				return nil, fmt.Errorf("ssh: %s: jump host %q: %w", ep.Name, hop, err)
@@ -169,7 +182,10 @@ func (r *resolver) resolveJump(hop string, cfg *configSet) (*target, error) {
 	sub := &resolver{opts: &Options{
 		SSHConfigFile: cfg.path, Timeout: r.opts.Timeout, HostKeyChecking: r.opts.HostKeyChecking,
 		Home: r.opts.Home, LocalUser: r.opts.LocalUser, Getenv: r.opts.Getenv,
-	}, config: r.config}
+	}, config: r.config, inJump: true}
+	if r.inJump {
+		return nil, fmt.Errorf("nested ProxyJump in a jump host is not supported; list the hops in one ProxyJump")
+	}
 	t, err := sub.resolve(ep)
 	if err != nil {
 		return nil, err
@@ -294,4 +310,16 @@ func seconds(s string) (time.Duration, error) {
 		return 0, fmt.Errorf("%q is not a number of seconds", s)
 	}
 	return time.Duration(f * float64(time.Second)), nil
+}
+
+// jumpAlias is the host part of a [user@]host[:port] hop.
+func jumpAlias(hop string) string {
+	hop = strings.TrimSpace(hop)
+	if _, h, ok := strings.Cut(hop, "@"); ok {
+		hop = h
+	}
+	if h, _, err := net.SplitHostPort(hop); err == nil {
+		return h
+	}
+	return hop
 }
