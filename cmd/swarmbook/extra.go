@@ -9,7 +9,7 @@ import (
 )
 
 // extraCommands are the subcommands beyond run and version (lab, test).
-func extraCommands() []*cobra.Command { return nil }
+func extraCommands() []*cobra.Command { return []*cobra.Command{newLabCmd(), newTestCmd()} }
 
 // addDialers registers transports beyond ssh and local.
 func addDialers(map[string]transport.Dialer) {}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -54,6 +53,12 @@ type runFlags struct {
 	reportFile    string
 	color         string
 	strictHosts   bool
+
+	// Set by callers that embed a run (swarmbook test), not by flags.
+	extraReporter report.Reporter
+	extraVarsMap  map[string]any
+	rolesPath     []string
+	summary       *runner.Summary
 }
 
 const runHelp = `Run one or more playbooks, as ansible-playbook does.
@@ -175,10 +180,13 @@ func runPlaybooks(ctx context.Context, stdout, stderr io.Writer, f *runFlags, pa
 	if err != nil {
 		return usageError(err)
 	}
+	for k, v := range f.extraVarsMap {
+		extra[k] = v
+	}
 
 	// Playbooks: everything is loaded and checked before any connection.
 	reg := builtin.Registry()
-	loader := &playbook.Loader{Modules: reg, RolesPath: cfg.RolesPath}
+	loader := &playbook.Loader{Modules: reg, RolesPath: append(append([]string(nil), f.rolesPath...), cfg.RolesPath...), Warn: warn}
 	var pbs []*playbook.Playbook
 	for _, p := range paths {
 		if _, err := os.Stat(p); err != nil {
@@ -247,6 +255,9 @@ func runPlaybooks(ctx context.Context, stdout, stderr io.Writer, f *runFlags, pa
 	secrets := &report.Secrets{}
 	secrets.Add(becomePass, sshPass)
 	var reps report.Multi = report.Multi{text}
+	if f.extraReporter != nil {
+		reps = append(reps, f.extraReporter)
+	}
 	if f.reportFile != "" {
 		rf, err := os.Create(f.reportFile)
 		if err != nil {
@@ -291,6 +302,9 @@ func runPlaybooks(ctx context.Context, stdout, stderr io.Writer, f *runFlags, pa
 	}()
 
 	sum, err := runner.New(opts).Run(ctx, pbs)
+	if f.summary != nil {
+		*f.summary = sum
+	}
 	if err != nil && !sum.Interrupted {
 		return &exitCodeError{code: exitError, err: fmt.Errorf("ERROR! %w", err)}
 	}
@@ -418,5 +432,3 @@ func promptSecret(w io.Writer, prompt string) (string, error) {
 	fmt.Fprintln(w)
 	return string(b), err
 }
-
-var _ = json.Marshal
