@@ -236,7 +236,7 @@ type lazyMap struct {
 }
 
 func (m *lazyMap) Get(k string) (any, bool) { m.reads++; v, ok := m.data[k]; return v, ok }
-func (m *lazyMap) Keys() []string          { return sortedKeys(m.data) }
+func (m *lazyMap) Keys() []string           { return sortedKeys(m.data) }
 
 func TestMappingIsLazy(t *testing.T) {
 	e := New(Options{})

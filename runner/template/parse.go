@@ -91,11 +91,11 @@ func (statementParsers) Get(name string) (parser.ControlStructureParser, bool) {
 }
 
 type setStmt struct {
-	loc        *tokens.Token
-	target     nodes.Expression
-	expr       nodes.Expression
-	cond, alt  nodes.Expression
-	body       *nodes.Wrapper
+	loc       *tokens.Token
+	target    nodes.Expression
+	expr      nodes.Expression
+	cond, alt nodes.Expression
+	body      *nodes.Wrapper
 }
 
 func (s *setStmt) Position() *tokens.Token { return s.loc }

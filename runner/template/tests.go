@@ -71,17 +71,17 @@ func builtinTests() map[string]test {
 			}
 			return false, nil
 		}, undefinedOK: true},
-		"match":   {fn: tRegex("match")},
-		"search":  {fn: tRegex("search")},
-		"regex":   {fn: tRegex("")},
-		"version": {fn: tVersion},
+		"match":           {fn: tRegex("match")},
+		"search":          {fn: tRegex("search")},
+		"regex":           {fn: tRegex("")},
+		"version":         {fn: tVersion},
 		"version_compare": {fn: tVersion},
-		"succeeded": {fn: tResult("succeeded")},
-		"failed":    {fn: tResult("failed")},
-		"changed":   {fn: tResult("changed")},
-		"skipped":   {fn: tResult("skipped")},
-		"unreachable": {fn: tResult("unreachable")},
-		"finished":  {fn: tResult("finished")},
+		"succeeded":       {fn: tResult("succeeded")},
+		"failed":          {fn: tResult("failed")},
+		"changed":         {fn: tResult("changed")},
+		"skipped":         {fn: tResult("skipped")},
+		"unreachable":     {fn: tResult("unreachable")},
+		"finished":        {fn: tResult("finished")},
 		"in": {fn: func(_ *run, v any, args []any, _ map[string]any) (any, error) {
 			if len(args) != 1 {
 				return nil, fmt.Errorf("in expects one argument")
@@ -122,8 +122,8 @@ func builtinTests() map[string]test {
 			}
 			return pyEqual(m, 0), nil
 		}},
-		"lower": {fn: tCase(unicode.IsLower, unicode.IsUpper)},
-		"upper": {fn: tCase(unicode.IsUpper, unicode.IsLower)},
+		"lower":     {fn: tCase(unicode.IsLower, unicode.IsUpper)},
+		"upper":     {fn: tCase(unicode.IsUpper, unicode.IsLower)},
 		"abs":       {fn: tPath(func(p string) bool { return filepath.IsAbs(p) })},
 		"exists":    {fn: tPath(func(p string) bool { _, err := os.Stat(p); return err == nil })},
 		"file":      {fn: tPath(func(p string) bool { st, err := os.Stat(p); return err == nil && st.Mode().IsRegular() })},
@@ -185,7 +185,14 @@ func tResult(kind string) testFunc {
 		if !ok {
 			return nil, fmt.Errorf("The '%s' test expects a dictionary", kind)
 		}
-		get := func(k string, def any) bool { x, ok := m[k]; if !ok { x = def }; t, _ := truth(x); return t }
+		get := func(k string, def any) bool {
+			x, ok := m[k]
+			if !ok {
+				x = def
+			}
+			t, _ := truth(x)
+			return t
+		}
 		switch kind {
 		case "failed":
 			return get("failed", false), nil
