@@ -36,8 +36,15 @@
 // in sorted key order. Not supported: password_hash (needs crypt), ipaddr
 // (needs netaddr), {% include %}, {% import %}, {% extends %}, {% with %},
 // {% filter %}, {% call %}, recursive loops, #jinja2: override headers, sets
-// in literals, keyword arguments to tests, implicit string literal
-// concatenation ('a' 'b').
+// in literals, keyword arguments to tests (gonja cannot parse them: pass
+// them positionally, e.g. version('1.2', '>=', true)), implicit string
+// literal concatenation ('a' 'b'). type_debug says "str" where Ansible says
+// "AnsibleUnicode" for strings read from YAML. random and shuffle with a seed
+// are deterministic but do not reproduce Python's sequence. to_yaml does not
+// fold lines longer than 80 columns; from_yaml parses YAML 1.2 (yes/no stay
+// strings). Regular expressions use RE2 (no lookaround, no backreferences in
+// patterns). A plain string given to Render is returned as is (boxing it in
+// an interface may allocate; RenderString does not).
 package template
 
 import (
@@ -45,6 +52,8 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+
+	"github.com/nikolalohinski/gonja/v2/nodes"
 )
 
 // Scope gives variables lazily. Values may be raw strings holding templates;
@@ -177,7 +186,12 @@ func (e *Engine) Eval(ctx context.Context, expr string, s Scope) (any, error) {
 	if len(c.root.Nodes) != 1 {
 		return nil, &SyntaxError{Msg: "not a single expression", Source: expr}
 	}
-	v, err := r.eval(outputExpr(c))
+	var v any
+	if o, ok := c.root.Nodes[0].(*nodes.Output); ok && o.Condition != nil {
+		v, err = r.condExpr(o.Expression, o.Condition, o.Alternative)
+	} else {
+		v, err = r.eval(outputExpr(c))
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -195,6 +195,12 @@ func TestEvalCheckRenderText(t *testing.T) {
 	if err != nil || v != 6 {
 		t.Errorf("Eval = %#v, %v", v, err)
 	}
+	if v, err := e.Eval(ctx, "'a' if x > 9 else 'b'", testVars()); err != nil || v != "b" {
+		t.Errorf("Eval conditional = %#v, %v", v, err)
+	}
+	if _, err := e.Eval(ctx, "nope", testVars()); err == nil {
+		t.Errorf("Eval of undefined name should fail")
+	}
 	if err := e.Check("{{ x | default(1) }}"); err != nil {
 		t.Errorf("Check: %v", err)
 	}
