@@ -73,6 +73,9 @@ func (pr *playRun) commit(ctx context.Context, rt *report.Task, t *playbook.Task
 	}
 	// Per-item lines first, then the task line.
 	for _, it := range res.items {
+		if len(res.includes) > 0 && it.status != report.StatusFailed && it.status != report.StatusSkipped {
+			continue
+		}
 		f := it.fields
 		r.rep.HostResult(report.Result{Task: rt, Host: host, DelegatedTo: res.delegatedTo, Status: it.status, Item: true,
 			Label: it.label, Fields: f, Diff: it.diffs})

@@ -107,7 +107,7 @@ func (pr *playRun) expandIncludes(ctx context.Context, reqs []includeRequest) {
 		}
 		g.hosts = append(g.hosts, rq.host)
 	}
-	for _, g := range groups {
+	for gi, g := range groups {
 		t := g.req.task
 		label := g.req.item.label
 		if t.Loop == nil {
@@ -128,7 +128,7 @@ func (pr *playRun) expandIncludes(ctx context.Context, reqs []includeRequest) {
 		for _, h := range g.hosts {
 			pr.r.count(h).OK++
 			if c := pr.cursors[h]; c != nil {
-				c.push([]*playbook.Task{blk}, g.req.path)
+				c.push([]*playbook.Task{blk}, childPath(g.req.path, gi))
 			}
 		}
 	}

@@ -41,12 +41,18 @@ func (pr *playRun) runLinear(ctx context.Context) error {
 		if err := pr.runStep(ctx, first.task, first.path, hosts); err != nil {
 			return err
 		}
+		breakPlay := false
 		if pr.anyErrorsFatalTriggered {
 			pr.failAll()
-			return nil
+			breakPlay = true
 		}
 		if !pr.checkMaxFail() {
 			pr.failAll()
+			pr.r.rep.NoHostsRemaining()
+			breakPlay = true
+		}
+		if breakPlay {
+			pr.r.rep.NoHostsRemaining()
 			return nil
 		}
 	}

@@ -2,8 +2,11 @@ package runner
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -67,8 +70,9 @@ func (r *Runner) runPlay(ctx context.Context, pb *playbook.Playbook, play *playb
 	if n, err := pr.renderPlayString(ctx, name); err == nil {
 		name = n
 	}
-	r.rep.PlayStart(report.Play{Name: name, Hosts: pr.all, Check: false, Free: play.Strategy == "free"})
+	playInfo := report.Play{Name: name, Hosts: pr.all, Check: false, Free: play.Strategy == "free"}
 	if len(pr.all) == 0 {
+		r.rep.PlayStart(playInfo)
 		r.rep.NoHostsMatched()
 		return nil
 	}
@@ -77,24 +81,83 @@ func (r *Runner) runPlay(ctx context.Context, pb *playbook.Playbook, play *playb
 		if err := ctx.Err(); err != nil {
 			return err
 		}
+		// Ansible prints the PLAY banner for every serial batch.
+		r.rep.PlayStart(playInfo)
 		pr.batch = batch
+		if err := pr.loadVarsFiles(ctx); err != nil {
+			return err
+		}
 		if err := pr.runBatch(ctx); err != nil {
 			return err
 		}
 		if pr.ended {
 			break
 		}
-		// A batch in which every host failed ends the play (as Ansible).
-		alive := 0
+		// A batch in which every host failed ends the playbook, as in
+		// Ansible's playbook executor (break_play).
+		failed := 0
 		for _, h := range batch {
-			if !r.failedHosts[h] && !r.unreachableHosts[h] {
-				alive++
+			if r.failedHosts[h] || r.unreachableHosts[h] {
+				failed++
 			}
 		}
-		if alive == 0 {
-			r.rep.NoHostsRemaining()
-			break
+		if failed == len(batch) {
+			return errBreakPlay
 		}
+	}
+	return nil
+}
+
+// errBreakPlay ends the playbook after a batch in which every host failed.
+var errBreakPlay = errors.New("all hosts of the batch failed")
+
+// loadVarsFiles loads the play's vars_files for every host of the batch:
+// each entry is templated per host, and for a list of candidates the first
+// file that exists is used.
+func (pr *playRun) loadVarsFiles(ctx context.Context) error {
+	if len(pr.play.VarsFiles) == 0 {
+		return nil
+	}
+	cache := map[string]map[string]any{}
+	for _, h := range pr.batch {
+		merged := map[string]any{}
+		sc := pr.hostScope(h)
+		for _, vf := range pr.play.VarsFiles {
+			found := false
+			var tried []string
+			for _, cand := range vf.Candidates {
+				name, err := pr.r.tmpl.RenderString(ctx, cand, sc)
+				if err != nil {
+					return fmt.Errorf("%s: vars_files: %w", vf.Pos, err)
+				}
+				path := name
+				if !filepath.IsAbs(path) {
+					path = filepath.Join(pr.pb.Dir, name)
+				}
+				tried = append(tried, path)
+				vals, ok := cache[path]
+				if !ok {
+					if _, err := os.Stat(path); err != nil {
+						continue
+					}
+					v, err := playbook.LoadVarsFile(path)
+					if err != nil {
+						return err
+					}
+					vals = v.Values
+					cache[path] = vals
+				}
+				for k, v := range vals {
+					merged[k] = v
+				}
+				found = true
+				break
+			}
+			if !found {
+				return fmt.Errorf("%s: vars file %s was not found\nCould not find file on the Ansible Controller.", vf.Pos, strings.Join(tried, " or "))
+			}
+		}
+		pr.varsFiles[h] = merged
 	}
 	return nil
 }
@@ -146,12 +209,12 @@ func serialBatches(hosts []string, serial []any) [][]string {
 			if p, ok := strings.CutSuffix(v, "%"); ok {
 				f, _ := strconv.ParseFloat(p, 64)
 				n = int(math.Floor(f / 100 * float64(len(hosts))))
+				if n == 0 {
+					n = 1
+				}
 			} else {
 				n, _ = strconv.Atoi(v)
 			}
-		}
-		if n <= 0 {
-			n = 1
 		}
 		sizes = append(sizes, n)
 	}
@@ -161,7 +224,7 @@ func serialBatches(hosts []string, serial []any) [][]string {
 		if i < len(sizes) {
 			n = sizes[i]
 		}
-		if n > len(hosts) {
+		if n <= 0 || n > len(hosts) {
 			n = len(hosts)
 		}
 		out = append(out, hosts[:n])

@@ -132,6 +132,9 @@ outer:
 		r.rep.PlaybookStart(pb.Path)
 		for _, play := range pb.Plays {
 			if err := r.runPlay(ctx, pb, play); err != nil {
+				if errors.Is(err, errBreakPlay) {
+					break outer
+				}
 				if errors.Is(err, context.Canceled) || ctx.Err() != nil {
 					interrupted = true
 					break outer

@@ -36,22 +36,19 @@ func evaluateTags(tags map[string]bool, only, skip []string) bool {
 		return false
 	}
 	untagged := len(tags) == 1 && tags["untagged"]
-	run := true
-	if len(only) > 0 && !(len(only) == 1 && only[0] == "all") {
-		run = false
-		switch {
-		case tags["always"]:
-			run = true
-		case has(only, "all") && !tags["never"]:
-			run = true
-		case inAny(only):
-			run = true
-		case has(only, "tagged") && !untagged && !tags["never"]:
-			run = true
-		}
-	} else if tags["never"] {
-		// --tags all (the default) skips tasks tagged never.
-		run = false
+	if len(only) == 0 {
+		only = []string{"all"}
+	}
+	run := false
+	switch {
+	case tags["always"]:
+		run = true
+	case has(only, "all") && !tags["never"]:
+		run = true
+	case inAny(only):
+		run = true
+	case has(only, "tagged") && !untagged && !tags["never"]:
+		run = true
 	}
 	if run && len(skip) > 0 {
 		switch {

@@ -31,7 +31,7 @@ func (ld *load) validateArgs(t *Task, spec modules.Spec, at, thing *yaml11.Node)
 	}
 	var unknown []string
 	for _, k := range sortedKeys(t.Args) {
-		if k == "_raw_params" && spec.FreeForm {
+		if (k == "_raw_params" || k == "cmd") && spec.FreeForm {
 			continue
 		}
 		if byName[k] == nil && !spec.AnyParams {
@@ -45,6 +45,9 @@ func (ld *load) validateArgs(t *Task, spec modules.Spec, at, thing *yaml11.Node)
 	if len(unknown) > 0 {
 		var supported []string
 		for _, p := range spec.Params {
+			if strings.HasPrefix(p.Name, "_") {
+				continue
+			}
 			s := p.Name
 			if len(p.Aliases) > 0 {
 				s += " (" + strings.Join(p.Aliases, ", ") + ")"

@@ -190,6 +190,7 @@ func (t *Text) HostResult(r Result) {
 	if r.Task != nil {
 		action = r.Task.Action
 	}
+	_, hasResults := r.Fields["results"]
 	f := cleanDebug(action, r.Fields)
 	for _, d := range r.Diff {
 		if s := UnifiedDiff(d); s != "" && (r.Status == StatusChanged || r.Item) {
@@ -197,7 +198,6 @@ func (t *Text) HostResult(r Result) {
 		}
 	}
 	label := hostLabel(r)
-	_, hasResults := f["results"]
 	switch {
 	case r.Item:
 		item := "(item=" + r.Label + ")"
