@@ -72,6 +72,8 @@ func (a AnsiblePlaybook) Run(ctx context.Context, req RunRequest) (RunReport, er
 		"SWARMBOOK_EVENTS_FILE="+events,
 		"ANSIBLE_HOST_KEY_CHECKING=False",
 		"ANSIBLE_RETRY_FILES_ENABLED=False",
+		// The seed's group names (swarm-leader, ...) have dashes: keep them, without a warning per run.
+		"ANSIBLE_TRANSFORM_INVALID_GROUP_CHARS=ignore",
 		"ANSIBLE_NOCOLOR=1",
 		"ANSIBLE_FORCE_COLOR=0",
 		"ANSIBLE_LOCAL_TEMP="+filepath.Join(tmp, "local"),

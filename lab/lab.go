@@ -145,7 +145,7 @@ func Down(ctx context.Context, opts Options) error {
 	}
 	o = o.widened()
 	var errs []error
-	if exists(o.stateDir()) {
+	if o.vagrantKnowsMachines() {
 		if _, err := exec.LookPath("vagrant"); err != nil {
 			errs = append(errs, missing("vagrant not found: install it with `apt-get install -y --no-install-recommends vagrant`"))
 		} else if err := o.checkDocker(ctx); err != nil {
@@ -247,6 +247,13 @@ func Leftovers(ctx context.Context, opts Options) ([]string, error) {
 		left = append(left, "network "+n)
 	}
 	return left, err
+}
+
+// vagrantKnowsMachines reports whether vagrant's state directory records any created machine (an id
+// file per machine and provider); `vagrant destroy` has nothing to do otherwise.
+func (o Options) vagrantKnowsMachines() bool {
+	ids, _ := filepath.Glob(filepath.Join(o.stateDir(), "machines", "*", "*", "id"))
+	return len(ids) > 0
 }
 
 // widened returns o with machine counts raised to cover every machine in vagrant's state directory,

@@ -94,7 +94,8 @@ func (o Options) buildImage(ctx context.Context) (string, error) {
 	if o.Image != "" {
 		return "", missing("node image %s not found in the local docker daemon (it was given explicitly, so it is not built)", tag)
 	}
-	cmd := exec.CommandContext(ctx, o.buildScript(), o.Variant)
+	// Both variants come from one debootstrap, so build them together.
+	cmd := exec.CommandContext(ctx, o.buildScript(), "all")
 	cmd.Dir = o.Dir
 	cmd.Env = o.vagrantEnv()
 	var stderr tailBuffer
