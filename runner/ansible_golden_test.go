@@ -9,14 +9,20 @@ changed: [h1]
 fatal: [h2]: FAILED!
 TASK [debug]
 ok: [h1]
+    "msg": "after"
 TASK [debug]
 ok: [h2]
+    "msg": "rescue"
 TASK [debug]
 ok: [h1]
+    "msg": "always"
 ok: [h2]
+    "msg": "always"
 TASK [debug]
 ok: [h1]
+    "msg": "end"
 ok: [h2]
+    "msg": "end"
 PLAY RECAP
 h1                         : ok=4    changed=1    unreachable=0    failed=0    skipped=0    rescued=0    ignored=0   
 h2                         : ok=3    changed=0    unreachable=0    failed=0    skipped=0    rescued=1    ignored=0   `,
@@ -26,14 +32,20 @@ fatal: [h1]: FAILED!
 changed: [h2]
 TASK [debug]
 ok: [h1]
+    "msg": "inner-always"
 ok: [h2]
+    "msg": "inner-always"
 TASK [debug]
 ok: [h2]
+    "msg": "not-for-h1"
 TASK [debug]
 ok: [h1]
+    "msg": "outer-always"
 ok: [h2]
+    "msg": "outer-always"
 TASK [debug]
 ok: [h2]
+    "msg": "never-for-h1"
 PLAY RECAP
 h1                         : ok=2    changed=0    unreachable=0    failed=1    skipped=0    rescued=0    ignored=0   
 h2                         : ok=5    changed=1    unreachable=0    failed=0    skipped=0    rescued=0    ignored=0   `,
@@ -46,9 +58,12 @@ fatal: [h1]: FAILED!
 changed: [h2]
 TASK [debug]
 ok: [h1]
+    "msg": "always"
 ok: [h2]
+    "msg": "always"
 TASK [debug]
 ok: [h2]
+    "msg": "end"
 PLAY RECAP
 h1                         : ok=1    changed=0    unreachable=0    failed=1    skipped=0    rescued=1    ignored=0   
 h2                         : ok=3    changed=1    unreachable=0    failed=0    skipped=0    rescued=1    ignored=0   `,
@@ -61,9 +76,12 @@ changed: [h1]
 fatal: [h2]: FAILED!
 TASK [debug]
 ok: [h2]
+    "msg": "outer-rescue"
 TASK [debug]
 ok: [h1]
+    "msg": "end"
 ok: [h2]
+    "msg": "end"
 PLAY RECAP
 h1                         : ok=2    changed=1    unreachable=0    failed=0    skipped=0    rescued=1    ignored=0   
 h2                         : ok=2    changed=0    unreachable=0    failed=0    skipped=0    rescued=2    ignored=0   `,
@@ -73,20 +91,27 @@ included: a.yml for h1
 included: b.yml for h2
 TASK [debug]
 ok: [h1]
+    "msg": "a1"
 TASK [debug]
 ok: [h1]
+    "msg": "a2"
 TASK [debug]
 ok: [h2]
+    "msg": "b1"
 TASK [include_tasks]
 skipping: [h1]
 included: a.yml for h2
 TASK [debug]
 ok: [h2]
+    "msg": "a1"
 TASK [debug]
 ok: [h2]
+    "msg": "a2"
 TASK [debug]
 ok: [h1]
+    "msg": "end"
 ok: [h2]
+    "msg": "end"
 PLAY RECAP
 h1                         : ok=4    changed=0    unreachable=0    failed=0    skipped=1    rescued=0    ignored=0   
 h2                         : ok=6    changed=0    unreachable=0    failed=0    skipped=0    rescued=0    ignored=0   `,
@@ -96,10 +121,14 @@ included: a.yml for h1, h2 => (item=x)
 included: a.yml for h1, h2 => (item=y)
 TASK [debug]
 ok: [h1]
+    "msg": "x"
 ok: [h2]
+    "msg": "x"
 TASK [debug]
 ok: [h1]
+    "msg": "y"
 ok: [h2]
+    "msg": "y"
 PLAY RECAP
 h1                         : ok=4    changed=0    unreachable=0    failed=0    skipped=0    rescued=0    ignored=0   
 h2                         : ok=4    changed=0    unreachable=0    failed=0    skipped=0    rescued=0    ignored=0   `,
@@ -110,7 +139,9 @@ fatal: [h2]: FAILED!
 changed: [h3]
 TASK [debug]
 ok: [h1]
+    "msg": "x"
 ok: [h3]
+    "msg": "x"
 TASK [command]
 ok: [h1]
 ok: [h3]
@@ -121,20 +152,25 @@ h3                         : ok=3    changed=1    unreachable=0    failed=0    s
 	"serial_int": `PLAY [web]
 TASK [debug]
 ok: [h1]
+    "msg": "x"
 ok: [h2]
+    "msg": "x"
 TASK [command]
 changed: [h1]
 changed: [h2]
 PLAY [web]
 TASK [debug]
 ok: [h3]
+    "msg": "x"
 ok: [h4]
+    "msg": "x"
 TASK [command]
 fatal: [h3]: FAILED!
 changed: [h4]
 PLAY [web]
 TASK [debug]
 ok: [h5]
+    "msg": "x"
 TASK [command]
 changed: [h5]
 PLAY RECAP
@@ -146,14 +182,19 @@ h5                         : ok=2    changed=1    unreachable=0    failed=0    s
 	"serial_percent_list": `PLAY [web]
 TASK [debug]
 ok: [h1]
+    "msg": "x"
 PLAY [web]
 TASK [debug]
 ok: [h2]
+    "msg": "x"
 ok: [h3]
+    "msg": "x"
 PLAY [web]
 TASK [debug]
 ok: [h4]
+    "msg": "x"
 ok: [h5]
+    "msg": "x"
 PLAY RECAP
 h1                         : ok=1    changed=0    unreachable=0    failed=0    skipped=0    rescued=0    ignored=0   
 h2                         : ok=1    changed=0    unreachable=0    failed=0    skipped=0    rescued=0    ignored=0   
@@ -170,8 +211,11 @@ h2                         : ok=0    changed=0    unreachable=0    failed=1    s
 	"any_errors_fatal": `PLAY [web]
 TASK [debug]
 ok: [h1]
+    "msg": "one"
 ok: [h2]
+    "msg": "one"
 ok: [h3]
+    "msg": "one"
 TASK [command]
 changed: [h1]
 fatal: [h2]: FAILED!
@@ -188,10 +232,14 @@ fatal: [h2]: FAILED!
 changed: [h3]
 TASK [debug]
 ok: [h2]
+    "msg": "rescued"
 TASK [debug]
 ok: [h1]
+    "msg": "after"
 ok: [h2]
+    "msg": "after"
 ok: [h3]
+    "msg": "after"
 PLAY RECAP
 h1                         : ok=2    changed=1    unreachable=0    failed=0    skipped=0    rescued=0    ignored=0   
 h2                         : ok=2    changed=0    unreachable=0    failed=0    skipped=0    rescued=1    ignored=0   
@@ -220,9 +268,13 @@ changed: [h4]
 changed: [h5]
 TASK [debug]
 ok: [h2]
+    "msg": "after"
 ok: [h3]
+    "msg": "after"
 ok: [h4]
+    "msg": "after"
 ok: [h5]
+    "msg": "after"
 PLAY RECAP
 h1                         : ok=0    changed=0    unreachable=0    failed=1    skipped=0    rescued=0    ignored=0   
 h2                         : ok=2    changed=1    unreachable=0    failed=0    skipped=0    rescued=0    ignored=0   
@@ -240,21 +292,30 @@ TASK [meta]
 TASK [meta]
 RUNNING HANDLER [h-a]
 ok: [h1]
+    "msg": "a"
 ok: [h2]
+    "msg": "a"
 RUNNING HANDLER [h-b]
 ok: [h1]
+    "msg": "b"
 ok: [h2]
+    "msg": "b"
 RUNNING HANDLER [h-c]
 ok: [h1]
+    "msg": "c"
 ok: [h2]
+    "msg": "c"
 TASK [command]
 changed: [h1]
 ok: [h2]
 TASK [debug]
 ok: [h1]
+    "msg": "end"
 ok: [h2]
+    "msg": "end"
 RUNNING HANDLER [h-a]
 ok: [h1]
+    "msg": "a"
 PLAY RECAP
 h1                         : ok=7    changed=2    unreachable=0    failed=0    skipped=1    rescued=0    ignored=0   
 h2                         : ok=7    changed=2    unreachable=0    failed=0    skipped=0    rescued=0    ignored=0   `,
@@ -267,7 +328,9 @@ changed: [h1]
 changed: [h2]
 RUNNING HANDLER [r1 : restart r1]
 ok: [h1]
+    "msg": "restart"
 ok: [h2]
+    "msg": "restart"
 PLAY RECAP
 h1                         : ok=3    changed=2    unreachable=0    failed=0    skipped=0    rescued=0    ignored=0   
 h2                         : ok=3    changed=2    unreachable=0    failed=0    skipped=0    rescued=0    ignored=0   `,
@@ -280,25 +343,30 @@ fatal: [h1]: FAILED!
 changed: [h2]
 RUNNING HANDLER [h]
 ok: [h2]
+    "msg": "h"
 PLAY RECAP
 h1                         : ok=1    changed=1    unreachable=0    failed=1    skipped=0    rescued=0    ignored=0   
 h2                         : ok=3    changed=2    unreachable=0    failed=0    skipped=0    rescued=0    ignored=0   `,
 	"loops": `PLAY [web]
 TASK [debug]
 ok: [h1] => (item=a)
+    "msg": "{'n': 'a'} 0 True 2"
 ok: [h1] => (item=b)
+    "msg": "{'n': 'b'} 1 False 1"
 TASK [command]
 changed: [h1] => (item=a)
 changed: [h1] => (item=b)
 changed: [h1] => (item=c)
 TASK [debug]
 ok: [h1]
+    "msg": "['a', 'b', 'c'] True All items completed"
 TASK [debug]
 skipping: [h1] => (item=1)
 skipping: [h1] => (item=2)
 skipping: [h1]
 TASK [debug]
 ok: [h1]
+    "msg": "True 2"
 TASK [command]
 changed: [h1] => (item=true)
 failed: [h1] (item=false)
@@ -315,6 +383,7 @@ FAILED - RETRYING: [h1]: command (4 retries left).
 changed: [h1]
 TASK [debug]
 ok: [h1]
+    "msg": "3"
 TASK [command]
 FAILED - RETRYING: [h1]: command (2 retries left).
 FAILED - RETRYING: [h1]: command (1 retries left).
@@ -322,6 +391,7 @@ fatal: [h1]: FAILED!
 ...ignoring
 TASK [debug]
 ok: [h1]
+    "msg": "2 True"
 PLAY RECAP
 h1                         : ok=4    changed=2    unreachable=0    failed=0    skipped=0    rescued=0    ignored=1   `,
 	"changed_failed_when_ignore": `PLAY [web]
@@ -342,10 +412,14 @@ fatal: [h2]: FAILED!
 ...ignoring
 TASK [debug]
 changed: [h1]
+    "msg": "x"
 changed: [h2]
+    "msg": "x"
 TASK [debug]
 ok: [h1]
+    "msg": "end"
 ok: [h2]
+    "msg": "end"
 PLAY RECAP
 h1                         : ok=6    changed=3    unreachable=0    failed=0    skipped=0    rescued=0    ignored=2   
 h2                         : ok=6    changed=3    unreachable=0    failed=0    skipped=0    rescued=0    ignored=1   `,
@@ -354,8 +428,11 @@ TASK [command]
 changed: [h1]
 TASK [debug]
 ok: [h1]
+    "msg": "once"
 ok: [h2]
+    "msg": "once"
 ok: [h3]
+    "msg": "once"
 TASK [command]
 changed: [h1 -> h3]
 changed: [h2 -> h3]
@@ -364,8 +441,11 @@ TASK [set_fact]
 ok: [h1]
 TASK [debug]
 ok: [h1]
+    "msg": 1
 ok: [h2]
+    "msg": 1
 ok: [h3]
+    "msg": 1
 TASK [debug]
 skipping: [h1]
 PLAY RECAP
@@ -375,275 +455,418 @@ h3                         : ok=3    changed=1    unreachable=0    failed=0    s
 	"precedence": `PLAY [web]
 TASK [r : debug]
 ok: [h1]
+    "msg": "def play rolevars grp inv"
 TASK [debug]
 ok: [h1]
+    "msg": "vf play block vf"
 TASK [set_fact]
 ok: [h1]
 TASK [debug]
 ok: [h1]
+    "msg": "fact"
 PLAY RECAP
 h1                         : ok=4    changed=0    unreachable=0    failed=0    skipped=0    rescued=0    ignored=0   `,
 	"tags_plain": `PLAY [web]
 TASK [debug]
 ok: [h1]
+    "msg": "a"
 ok: [h2]
+    "msg": "a"
 TASK [debug]
 ok: [h1]
+    "msg": "b"
 ok: [h2]
+    "msg": "b"
 TASK [debug]
 ok: [h1]
+    "msg": "never-a"
 ok: [h2]
+    "msg": "never-a"
 TASK [debug]
 ok: [h1]
+    "msg": "always"
 ok: [h2]
+    "msg": "always"
 TASK [debug]
 ok: [h1]
+    "msg": "imported-a"
 ok: [h2]
+    "msg": "imported-a"
 PLAY RECAP
 h1                         : ok=5    changed=0    unreachable=0    failed=0    skipped=0    rescued=0    ignored=0   
 h2                         : ok=5    changed=0    unreachable=0    failed=0    skipped=0    rescued=0    ignored=0   `,
 	"tags_skip": `PLAY [web]
 TASK [r : debug]
 ok: [h1]
+    "msg": "role-task"
 ok: [h2]
+    "msg": "role-task"
 TASK [r : debug]
 ok: [h1]
+    "msg": "role-c"
 ok: [h2]
+    "msg": "role-c"
 TASK [debug]
 ok: [h1]
+    "msg": "untagged"
 ok: [h2]
+    "msg": "untagged"
 TASK [debug]
 ok: [h1]
+    "msg": "always"
 ok: [h2]
+    "msg": "always"
 TASK [debug]
 ok: [h1]
+    "msg": "in-block"
 ok: [h2]
+    "msg": "in-block"
 TASK [debug]
 ok: [h1]
+    "msg": "in-block-c"
 ok: [h2]
+    "msg": "in-block-c"
 TASK [debug]
 ok: [h1]
+    "msg": "imported"
 ok: [h2]
+    "msg": "imported"
 TASK [include_tasks]
 included: inc.yml for h1, h2
 TASK [debug]
 ok: [h1]
+    "msg": "included"
 ok: [h2]
+    "msg": "included"
 PLAY RECAP
 h1                         : ok=9    changed=0    unreachable=0    failed=0    skipped=0    rescued=0    ignored=0   
 h2                         : ok=9    changed=0    unreachable=0    failed=0    skipped=0    rescued=0    ignored=0   `,
 	"tags_never": `PLAY [web]
 TASK [debug]
 ok: [h1]
+    "msg": "never"
 ok: [h2]
+    "msg": "never"
 TASK [debug]
 ok: [h1]
+    "msg": "never-a"
 ok: [h2]
+    "msg": "never-a"
 TASK [debug]
 ok: [h1]
+    "msg": "always"
 ok: [h2]
+    "msg": "always"
 PLAY RECAP
 h1                         : ok=3    changed=0    unreachable=0    failed=0    skipped=0    rescued=0    ignored=0   
 h2                         : ok=3    changed=0    unreachable=0    failed=0    skipped=0    rescued=0    ignored=0   `,
 	"tags_tagged": `PLAY [web]
 TASK [r : debug]
 ok: [h1]
+    "msg": "role-task"
 ok: [h2]
+    "msg": "role-task"
 TASK [r : debug]
 ok: [h1]
+    "msg": "role-c"
 ok: [h2]
+    "msg": "role-c"
 TASK [debug]
 ok: [h1]
+    "msg": "a"
 ok: [h2]
+    "msg": "a"
 TASK [debug]
 ok: [h1]
+    "msg": "b"
 ok: [h2]
+    "msg": "b"
 TASK [debug]
 ok: [h1]
+    "msg": "always"
 ok: [h2]
+    "msg": "always"
 TASK [debug]
 ok: [h1]
+    "msg": "in-block"
 ok: [h2]
+    "msg": "in-block"
 TASK [debug]
 ok: [h1]
+    "msg": "in-block-c"
 ok: [h2]
+    "msg": "in-block-c"
 TASK [debug]
 ok: [h1]
+    "msg": "imported"
 ok: [h2]
+    "msg": "imported"
 TASK [debug]
 ok: [h1]
+    "msg": "imported-a"
 ok: [h2]
+    "msg": "imported-a"
 TASK [include_tasks]
 included: inc.yml for h1, h2
 TASK [debug]
 ok: [h1]
+    "msg": "included-a"
 ok: [h2]
+    "msg": "included-a"
 PLAY RECAP
 h1                         : ok=11   changed=0    unreachable=0    failed=0    skipped=0    rescued=0    ignored=0   
 h2                         : ok=11   changed=0    unreachable=0    failed=0    skipped=0    rescued=0    ignored=0   `,
 	"tags_untagged": `PLAY [web]
 TASK [debug]
 ok: [h1]
+    "msg": "untagged"
 ok: [h2]
+    "msg": "untagged"
 TASK [debug]
 ok: [h1]
+    "msg": "always"
 ok: [h2]
+    "msg": "always"
 PLAY RECAP
 h1                         : ok=2    changed=0    unreachable=0    failed=0    skipped=0    rescued=0    ignored=0   
 h2                         : ok=2    changed=0    unreachable=0    failed=0    skipped=0    rescued=0    ignored=0   `,
 	"tags_all": `PLAY [web]
 TASK [r : debug]
 ok: [h1]
+    "msg": "role-task"
 ok: [h2]
+    "msg": "role-task"
 TASK [r : debug]
 ok: [h1]
+    "msg": "role-c"
 ok: [h2]
+    "msg": "role-c"
 TASK [debug]
 ok: [h1]
+    "msg": "a"
 ok: [h2]
+    "msg": "a"
 TASK [debug]
 ok: [h1]
+    "msg": "b"
 ok: [h2]
+    "msg": "b"
 TASK [debug]
 ok: [h1]
+    "msg": "untagged"
 ok: [h2]
+    "msg": "untagged"
 TASK [debug]
 ok: [h1]
+    "msg": "always"
 ok: [h2]
+    "msg": "always"
 TASK [debug]
 ok: [h1]
+    "msg": "in-block"
 ok: [h2]
+    "msg": "in-block"
 TASK [debug]
 ok: [h1]
+    "msg": "in-block-c"
 ok: [h2]
+    "msg": "in-block-c"
 TASK [debug]
 ok: [h1]
+    "msg": "imported"
 ok: [h2]
+    "msg": "imported"
 TASK [debug]
 ok: [h1]
+    "msg": "imported-a"
 ok: [h2]
+    "msg": "imported-a"
 TASK [include_tasks]
 included: inc.yml for h1, h2
 TASK [debug]
 ok: [h1]
+    "msg": "included"
 ok: [h2]
+    "msg": "included"
 TASK [debug]
 ok: [h1]
+    "msg": "included-a"
 ok: [h2]
+    "msg": "included-a"
 PLAY RECAP
 h1                         : ok=13   changed=0    unreachable=0    failed=0    skipped=0    rescued=0    ignored=0   
 h2                         : ok=13   changed=0    unreachable=0    failed=0    skipped=0    rescued=0    ignored=0   `,
 	"tags_default": `PLAY [web]
 TASK [r : debug]
 ok: [h1]
+    "msg": "role-task"
 ok: [h2]
+    "msg": "role-task"
 TASK [r : debug]
 ok: [h1]
+    "msg": "role-c"
 ok: [h2]
+    "msg": "role-c"
 TASK [debug]
 ok: [h1]
+    "msg": "a"
 ok: [h2]
+    "msg": "a"
 TASK [debug]
 ok: [h1]
+    "msg": "b"
 ok: [h2]
+    "msg": "b"
 TASK [debug]
 ok: [h1]
+    "msg": "untagged"
 ok: [h2]
+    "msg": "untagged"
 TASK [debug]
 ok: [h1]
+    "msg": "always"
 ok: [h2]
+    "msg": "always"
 TASK [debug]
 ok: [h1]
+    "msg": "in-block"
 ok: [h2]
+    "msg": "in-block"
 TASK [debug]
 ok: [h1]
+    "msg": "in-block-c"
 ok: [h2]
+    "msg": "in-block-c"
 TASK [debug]
 ok: [h1]
+    "msg": "imported"
 ok: [h2]
+    "msg": "imported"
 TASK [debug]
 ok: [h1]
+    "msg": "imported-a"
 ok: [h2]
+    "msg": "imported-a"
 TASK [include_tasks]
 included: inc.yml for h1, h2
 TASK [debug]
 ok: [h1]
+    "msg": "included"
 ok: [h2]
+    "msg": "included"
 TASK [debug]
 ok: [h1]
+    "msg": "included-a"
 ok: [h2]
+    "msg": "included-a"
 PLAY RECAP
 h1                         : ok=13   changed=0    unreachable=0    failed=0    skipped=0    rescued=0    ignored=0   
 h2                         : ok=13   changed=0    unreachable=0    failed=0    skipped=0    rescued=0    ignored=0   `,
 	"tags_skip_always": `PLAY [web]
 TASK [r : debug]
 ok: [h1]
+    "msg": "role-task"
 ok: [h2]
+    "msg": "role-task"
 TASK [r : debug]
 ok: [h1]
+    "msg": "role-c"
 ok: [h2]
+    "msg": "role-c"
 TASK [debug]
 ok: [h1]
+    "msg": "a"
 ok: [h2]
+    "msg": "a"
 TASK [debug]
 ok: [h1]
+    "msg": "b"
 ok: [h2]
+    "msg": "b"
 TASK [debug]
 ok: [h1]
+    "msg": "untagged"
 ok: [h2]
+    "msg": "untagged"
 TASK [debug]
 ok: [h1]
+    "msg": "in-block"
 ok: [h2]
+    "msg": "in-block"
 TASK [debug]
 ok: [h1]
+    "msg": "in-block-c"
 ok: [h2]
+    "msg": "in-block-c"
 TASK [debug]
 ok: [h1]
+    "msg": "imported"
 ok: [h2]
+    "msg": "imported"
 TASK [debug]
 ok: [h1]
+    "msg": "imported-a"
 ok: [h2]
+    "msg": "imported-a"
 TASK [include_tasks]
 included: inc.yml for h1, h2
 TASK [debug]
 ok: [h1]
+    "msg": "included"
 ok: [h2]
+    "msg": "included"
 TASK [debug]
 ok: [h1]
+    "msg": "included-a"
 ok: [h2]
+    "msg": "included-a"
 PLAY RECAP
 h1                         : ok=12   changed=0    unreachable=0    failed=0    skipped=0    rescued=0    ignored=0   
 h2                         : ok=12   changed=0    unreachable=0    failed=0    skipped=0    rescued=0    ignored=0   `,
 	"tags_role_block": `PLAY [web]
 TASK [r : debug]
 ok: [h1]
+    "msg": "role-task"
 ok: [h2]
+    "msg": "role-task"
 TASK [r : debug]
 ok: [h1]
+    "msg": "role-c"
 ok: [h2]
+    "msg": "role-c"
 TASK [debug]
 ok: [h1]
+    "msg": "always"
 ok: [h2]
+    "msg": "always"
 PLAY RECAP
 h1                         : ok=3    changed=0    unreachable=0    failed=0    skipped=0    rescued=0    ignored=0   
 h2                         : ok=3    changed=0    unreachable=0    failed=0    skipped=0    rescued=0    ignored=0   `,
 	"tags_import": `PLAY [web]
 TASK [debug]
 ok: [h1]
+    "msg": "always"
 ok: [h2]
+    "msg": "always"
 TASK [debug]
 ok: [h1]
+    "msg": "imported"
 ok: [h2]
+    "msg": "imported"
 TASK [debug]
 ok: [h1]
+    "msg": "imported-a"
 ok: [h2]
+    "msg": "imported-a"
 PLAY RECAP
 h1                         : ok=3    changed=0    unreachable=0    failed=0    skipped=0    rescued=0    ignored=0   
 h2                         : ok=3    changed=0    unreachable=0    failed=0    skipped=0    rescued=0    ignored=0   `,
 	"tags_include_only": `PLAY [web]
 TASK [debug]
 ok: [h1]
+    "msg": "always"
 ok: [h2]
+    "msg": "always"
 TASK [include_tasks]
 included: inc.yml for h1, h2
 PLAY RECAP
@@ -652,10 +875,14 @@ h2                         : ok=2    changed=0    unreachable=0    failed=0    s
 	"tags_blk_skip_c": `PLAY [web]
 TASK [debug]
 ok: [h1]
+    "msg": "always"
 ok: [h2]
+    "msg": "always"
 TASK [debug]
 ok: [h1]
+    "msg": "in-block"
 ok: [h2]
+    "msg": "in-block"
 PLAY RECAP
 h1                         : ok=2    changed=0    unreachable=0    failed=0    skipped=0    rescued=0    ignored=0   
 h2                         : ok=2    changed=0    unreachable=0    failed=0    skipped=0    rescued=0    ignored=0   `,
@@ -665,6 +892,7 @@ changed: [h1]
 fatal: [bad]: UNREACHABLE!
 TASK [debug]
 ok: [h1]
+    "msg": "after"
 PLAY RECAP
 bad                        : ok=0    changed=0    unreachable=1    failed=0    skipped=0    rescued=0    ignored=0   
 h1                         : ok=2    changed=1    unreachable=0    failed=0    skipped=0    rescued=0    ignored=0   `,
@@ -675,10 +903,19 @@ fatal: [bad]: UNREACHABLE!
 ...ignoring
 TASK [debug]
 ok: [h1]
+    "msg": "after"
 ok: [bad]
+    "msg": "after"
 PLAY RECAP
 bad                        : ok=2    changed=0    unreachable=0    failed=0    skipped=0    rescued=0    ignored=1   
 h1                         : ok=2    changed=1    unreachable=0    failed=0    skipped=0    rescued=0    ignored=0   `,
+	"all_fail_stops_playbook": `PLAY [web]
+TASK [command]
+fatal: [h1]: FAILED!
+fatal: [h2]: FAILED!
+PLAY RECAP
+h1                         : ok=0    changed=0    unreachable=0    failed=1    skipped=0    rescued=0    ignored=0   
+h2                         : ok=0    changed=0    unreachable=0    failed=1    skipped=0    rescued=0    ignored=0   `,
 	"two_plays_failed_host_dropped": `PLAY [web]
 TASK [command]
 fatal: [h1]: FAILED!
@@ -686,6 +923,7 @@ changed: [h2]
 PLAY [web]
 TASK [debug]
 ok: [h2]
+    "msg": "second"
 PLAY RECAP
 h1                         : ok=0    changed=0    unreachable=0    failed=1    skipped=0    rescued=0    ignored=0   
 h2                         : ok=2    changed=1    unreachable=0    failed=0    skipped=0    rescued=0    ignored=0   `,

@@ -713,7 +713,7 @@ func TestSerialBatches(t *testing.T) {
 		{[]any{1, 2}, "h1|h2 h3|h4 h5|h6 h7"},
 		{[]any{1, "50%", 10}, "h1|h2 h3 h4|h5 h6 h7"},
 		{[]any{1, 0}, "h1|h2 h3 h4 h5 h6 h7"}, // a 0 takes every remaining host
-		{[]any{"0%"}, "h1|h2|h3|h4|h5|h6|h7"},  // int(0) or 1
+		{[]any{"0%"}, "h1|h2|h3|h4|h5|h6|h7"}, // int(0) or 1
 	}
 	for _, c := range cases {
 		t.Run(fmt.Sprint(c.serial), func(t *testing.T) {
