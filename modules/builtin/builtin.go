@@ -7,6 +7,7 @@ import (
 	"github.com/swarmbook/swarmbook/modules/command"
 	"github.com/swarmbook/swarmbook/modules/control"
 	"github.com/swarmbook/swarmbook/modules/files"
+	"github.com/swarmbook/swarmbook/modules/hostsetup"
 	"github.com/swarmbook/swarmbook/modules/system"
 )
 
@@ -16,6 +17,7 @@ func Registry() *modules.Registry {
 		command.Modules(),
 		control.Modules(),
 		files.Modules(),
+		hostsetup.Modules(),
 		system.Modules(),
 	)
 }
