@@ -72,7 +72,7 @@ var ansibleCases = []ansibleCase{
         - debug: msg=outer-rescue
     - debug: msg=end
 `},
-	{name: "linear_include_per_host", skip: "linear lockstep interleaves different included tasks (engine-bugs #5)", inventory: "[web]\nh1 inc=a.yml\nh2 inc=b.yml\n", files: map[string]string{
+	{name: "linear_include_per_host", inventory: "[web]\nh1 inc=a.yml\nh2 inc=b.yml\n", files: map[string]string{
 		"a.yml": "- debug: msg=a1\n- debug: msg=a2\n",
 		"b.yml": "- debug: msg=b1\n",
 	}, playbook: `
@@ -84,7 +84,7 @@ var ansibleCases = []ansibleCase{
       when: inventory_hostname == 'h2'
     - debug: msg=end
 `},
-	{name: "include_loop", skip: "include_tasks loop prints per-item ok lines (engine-bugs #6)", files: map[string]string{
+	{name: "include_loop", files: map[string]string{
 		"a.yml": "- debug: msg={{ item }}\n",
 	}, playbook: `
 - hosts: web
@@ -103,7 +103,7 @@ var ansibleCases = []ansibleCase{
     - command: "true"
       changed_when: false
 `},
-	{name: "serial_int", skip: "PLAY banner not repeated per serial batch (engine-bugs #2)", inventory: invFive, playbook: `
+	{name: "serial_int", inventory: invFive, playbook: `
 - hosts: web
   gather_facts: false
   serial: 2
@@ -111,14 +111,14 @@ var ansibleCases = []ansibleCase{
     - debug: msg=x
     - command: "{{ 'false' if inventory_hostname == 'h3' else 'true' }}"
 `},
-	{name: "serial_percent_list", skip: "PLAY banner not repeated per serial batch (engine-bugs #2)", inventory: invFive, playbook: `
+	{name: "serial_percent_list", inventory: invFive, playbook: `
 - hosts: web
   gather_facts: false
   serial: [1, "40%"]
   tasks:
     - debug: msg=x
 `},
-	{name: "serial_whole_batch_fails", skip: "NO MORE HOSTS LEFT printed when Ansible does not (engine-bugs #3)", inventory: invFive, playbook: `
+	{name: "serial_whole_batch_fails", inventory: invFive, playbook: `
 - hosts: web
   gather_facts: false
   serial: 2
@@ -146,7 +146,7 @@ var ansibleCases = []ansibleCase{
         - debug: msg=rescued
     - debug: msg=after
 `},
-	{name: "max_fail_percentage", skip: "NO MORE HOSTS LEFT count differs (engine-bugs #3)", inventory: invFive, playbook: `
+	{name: "max_fail_percentage", inventory: invFive, playbook: `
 - hosts: web
   gather_facts: false
   max_fail_percentage: 30
@@ -162,7 +162,7 @@ var ansibleCases = []ansibleCase{
     - command: "{{ 'false' if inventory_hostname in ['h1'] else 'true' }}"
     - debug: msg=after
 `},
-	{name: "handlers_listen_flush", skip: "explicit meta: flush_handlers prints no TASK [meta] banners (engine-bugs #4)", playbook: `
+	{name: "handlers_listen_flush", playbook: `
 - hosts: web
   gather_facts: false
   handlers:
@@ -208,7 +208,7 @@ var ansibleCases = []ansibleCase{
       notify: h
     - command: "{{ 'false' if inventory_hostname == 'h1' else 'true' }}"
 `},
-	{name: "loops", skip: "debug loop prints aggregated 'All items completed' result (engine-bugs #7)", inventory: "[web]\nh1\n", playbook: `
+	{name: "loops", inventory: "[web]\nh1\n", playbook: `
 - hosts: web
   gather_facts: false
   tasks:
@@ -230,7 +230,7 @@ var ansibleCases = []ansibleCase{
     - debug: msg=x
       loop: []
 `},
-	{name: "until_retries", skip: "registered attempts on final until failure is retries+1, Ansible says retries (engine-bugs #12)", inventory: "[web]\nh1\n", playbook: `
+	{name: "until_retries", inventory: "[web]\nh1\n", playbook: `
 - hosts: web
   gather_facts: false
   tasks:
@@ -284,7 +284,7 @@ var ansibleCases = []ansibleCase{
       run_once: true
       when: inventory_hostname == 'h2'
 `},
-	{name: "precedence", skip: "vars_files variables undefined in tasks (engine-bugs #1)", inventory: "[web]\nh1 v_inv=inv v_all=inv\n[web:vars]\nv_grp=grp\n", files: map[string]string{
+	{name: "precedence", inventory: "[web]\nh1 v_inv=inv v_all=inv\n[web:vars]\nv_grp=grp\n", files: map[string]string{
 		"roles/r/defaults/main.yml": "v_def: def\nv_all: def\nv_rv: def\n",
 		"roles/r/vars/main.yml":     "v_rv: rolevars\n",
 		"roles/r/tasks/main.yml":    "- debug: msg=\"{{ v_def }} {{ v_all }} {{ v_rv }} {{ v_grp }} {{ v_inv }}\"\n",
@@ -330,7 +330,7 @@ var ansibleCases = []ansibleCase{
     - command: "true"
     - debug: msg=after
 `},
-	{name: "all_fail_stops_playbook", skip: "later plays run after every host failed (engine-bugs #3)", playbook: `
+	{name: "all_fail_stops_playbook", playbook: `
 - hosts: web
   gather_facts: false
   tasks:

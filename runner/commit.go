@@ -77,6 +77,9 @@ func (pr *playRun) commit(ctx context.Context, rt *report.Task, t *playbook.Task
 			continue
 		}
 		f := it.fields
+		if t.Action == "debug" && it.status != report.StatusSkipped {
+			f = withVerboseAlways(f)
+		}
 		r.rep.HostResult(report.Result{Task: rt, Host: host, DelegatedTo: res.delegatedTo, Status: it.status, Item: true,
 			Label: it.label, Fields: f, Diff: it.diffs})
 	}
@@ -215,9 +218,11 @@ func (pr *playRun) applyEffects(host string, t *playbook.Task, res *taskResult) 
 		}
 		if out.AddHost != nil {
 			r.opts.Inventory.AddHost(out.AddHost.Name, out.AddHost.Groups, out.AddHost.Vars)
+			r.stateVersion.Add(1)
 		}
 		for _, g := range out.AddGroups {
 			r.opts.Inventory.AddToGroup(host, g)
+			r.stateVersion.Add(1)
 		}
 	}
 }

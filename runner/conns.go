@@ -27,10 +27,9 @@ func newConnPool(r *Runner) *connPool {
 	return &connPool{r: r, conns: map[string]*poolEntry{}}
 }
 
-// get returns the connection to host, dialling it with the given vars the
-// first time (connection type from ansible_connection).
-func (p *connPool) get(ctx context.Context, host string, vars map[string]any) (transport.Conn, error) {
-	kind := p.r.connectionType(host, vars)
+// get returns the connection to host, dialling it the first time with the
+// variables that varsFn computes (only called when a dial is needed).
+func (p *connPool) get(ctx context.Context, host, kind string, varsFn func() (map[string]any, error)) (transport.Conn, error) {
 	key := kind + "\x00" + host
 	p.mu.Lock()
 	e := p.conns[key]
@@ -43,6 +42,11 @@ func (p *connPool) get(ctx context.Context, host string, vars map[string]any) (t
 		d, ok := p.r.opts.Dialers[kind]
 		if !ok {
 			e.err = &transport.Unreachable{Host: host, Err: fmt.Errorf("connection type %q is not supported (use ssh, local or winrm)", kind)}
+			return
+		}
+		vars, err := varsFn()
+		if err != nil {
+			e.err = err
 			return
 		}
 		e.conn, e.err = d.Dial(ctx, transport.Endpoint{Name: host, Vars: vars})
@@ -89,8 +93,8 @@ func (p *connPool) reset(host string) {
 
 // connectionType decides how to reach a host: ansible_connection, -c, or
 // the implicit local connection for localhost.
-func (r *Runner) connectionType(host string, vars map[string]any) string {
-	if c, ok := vars["ansible_connection"].(string); ok && c != "" {
+func (r *Runner) connectionType(c string) string {
+	if c != "" {
 		switch c {
 		case "smart", "paramiko", "ssh", "community.general.ssh", "ansible.builtin.ssh":
 			return "ssh"

@@ -80,12 +80,7 @@ type peers struct {
 }
 
 func (p *peers) Conn(ctx context.Context, host string) (transport.Conn, error) {
-	sc := p.pr.scope(host, p.t)
-	cv, err := p.pr.connVars(ctx, host, sc)
-	if err != nil {
-		return nil, err
-	}
-	return p.pr.r.conns.get(ctx, host, cv)
+	return p.pr.conn(ctx, host, p.pr.scope(host, p.t))
 }
 
 func (p *peers) Group(name string) []string { return p.pr.r.opts.Inventory.Groups()[name] }

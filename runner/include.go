@@ -107,6 +107,11 @@ func (pr *playRun) expandIncludes(ctx context.Context, reqs []includeRequest) {
 		}
 		g.hosts = append(g.hosts, rq.host)
 	}
+	type pushed struct {
+		blk  *playbook.Task
+		path []int
+	}
+	perHost := map[string][]pushed{}
 	for gi, g := range groups {
 		t := g.req.task
 		label := g.req.item.label
@@ -127,9 +132,18 @@ func (pr *playRun) expandIncludes(ctx context.Context, reqs []includeRequest) {
 		pr.r.rep.Include(g.req.item.file, g.hosts, label)
 		for _, h := range g.hosts {
 			pr.r.count(h).OK++
-			if c := pr.cursors[h]; c != nil {
-				c.push([]*playbook.Task{blk}, childPath(g.req.path, gi))
-			}
+			perHost[h] = append(perHost[h], pushed{blk, childPath(g.req.path, gi)})
+		}
+	}
+	// The cursor is a stack: push the last include first so that the
+	// first one runs first.
+	for h, list := range perHost {
+		c := pr.cursors[h]
+		if c == nil {
+			continue
+		}
+		for i := len(list) - 1; i >= 0; i-- {
+			c.push([]*playbook.Task{list[i].blk}, list[i].path)
 		}
 	}
 }

@@ -382,3 +382,21 @@ func (pr *playRun) connVars(ctx context.Context, host string, sc *vars.Scope) (m
 	}
 	return out, nil
 }
+
+// conn returns the open connection to host, dialling it on first use.
+func (pr *playRun) conn(ctx context.Context, host string, sc *vars.Scope) (transport.Conn, error) {
+	kind := ""
+	if v, ok := sc.Lookup("ansible_connection"); ok && v != nil {
+		kind = pr.renderString(ctx, stringify(v), sc)
+	} else if c := pr.play.Keywords.Connection; c != "" {
+		kind = c
+	}
+	kind = pr.r.connectionType(kind)
+	return pr.r.conns.get(ctx, host, kind, func() (map[string]any, error) {
+		cv, err := pr.connVars(ctx, host, sc)
+		if err != nil {
+			return nil, &transport.Unreachable{Host: host, Err: err}
+		}
+		return cv, nil
+	})
+}

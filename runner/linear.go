@@ -109,7 +109,7 @@ func (pr *playRun) checkMaxFail() bool {
 	}
 	failed := 0
 	for _, h := range pr.batch {
-		if pr.r.failedHosts[h] || pr.r.unreachableHosts[h] {
+		if pr.r.isFailed(h) {
 			failed++
 		}
 	}

@@ -30,6 +30,12 @@ func (pr *playRun) runMeta(ctx context.Context, t *playbook.Task, hosts []string
 	}
 	switch action {
 	case "flush_handlers":
+		if !t.Implicit && pr.play.Strategy != "free" {
+			// Ansible 2.14 prints the meta task's banner once per host.
+			for range run {
+				pr.startTask(ctx, t, run[0], "")
+			}
+		}
 		return pr.flushHandlers(ctx, run)
 	case "end_play":
 		if len(run) > 0 {
@@ -51,7 +57,7 @@ func (pr *playRun) runMeta(ctx context.Context, t *playbook.Task, hosts []string
 		}
 	case "clear_host_errors":
 		for _, h := range pr.r.hostsList() {
-			delete(pr.r.failedHosts, h)
+			pr.r.setFailed(h, false, false)
 			pr.r.host(h).failed = false
 		}
 	case "clear_facts":

@@ -27,6 +27,9 @@ type playRun struct {
 	// varsFiles are the play's vars_files, loaded once per host.
 	varsFiles              map[string]map[string]any
 	roleDefaults, roleVars []map[string]any
+	magicMu                sync.Mutex
+	magicShared            map[string]any
+	magicVer               int64
 	ended                  bool // meta: end_play
 	// anyErrorsFatalTriggered: a failure in an any_errors_fatal task.
 	anyErrorsFatalTriggered bool
@@ -56,7 +59,7 @@ func (r *Runner) runPlay(ctx context.Context, pb *playbook.Playbook, play *playb
 		r.rep.Warning("Could not match supplied host pattern, ignoring: " + pattern)
 	}
 	for _, h := range selected {
-		if r.failedHosts[h.Name] || r.unreachableHosts[h.Name] {
+		if r.isFailed(h.Name) {
 			continue
 		}
 		pr.all = append(pr.all, h.Name)
@@ -84,6 +87,7 @@ func (r *Runner) runPlay(ctx context.Context, pb *playbook.Playbook, play *playb
 		// Ansible prints the PLAY banner for every serial batch.
 		r.rep.PlayStart(playInfo)
 		pr.batch = batch
+		r.stateVersion.Add(1)
 		if err := pr.loadVarsFiles(ctx); err != nil {
 			return err
 		}
@@ -97,7 +101,7 @@ func (r *Runner) runPlay(ctx context.Context, pb *playbook.Playbook, play *playb
 		// Ansible's playbook executor (break_play).
 		failed := 0
 		for _, h := range batch {
-			if r.failedHosts[h] || r.unreachableHosts[h] {
+			if r.isFailed(h) {
 				failed++
 			}
 		}
@@ -270,11 +274,11 @@ func (pr *playRun) batchTasks() []*playbook.Task {
 			args["gather_subset"] = subset
 		}
 		tasks = append(tasks, &playbook.Task{Pos: pr.play.Pos, Name: "Gathering Facts", Action: "setup", ActionAs: "gather_facts",
-			Args: args, Tags: []string{"always"}, File: pr.play.Pos.File})
+			Args: args, Tags: []string{"always"}, File: pr.play.Pos.File, Implicit: true})
 	}
 	flush := func() *playbook.Task {
 		return &playbook.Task{Pos: pr.play.Pos, Action: "meta", ActionAs: "meta", Args: map[string]any{"_raw_params": "flush_handlers"},
-			Tags: []string{"always"}, File: pr.play.Pos.File, Name: "flush_handlers"}
+			Tags: []string{"always"}, File: pr.play.Pos.File, Name: "flush_handlers", Implicit: true}
 	}
 	tasks = append(tasks, pr.play.PreTasks...)
 	tasks = append(tasks, flush())
@@ -319,7 +323,7 @@ func (pr *playRun) active() []string {
 func (pr *playRun) playHosts() []any {
 	var out []any
 	for _, h := range pr.all {
-		if !pr.r.failedHosts[h] && !pr.r.unreachableHosts[h] {
+		if !pr.r.isFailed(h) {
 			out = append(out, h)
 		}
 	}
@@ -369,12 +373,12 @@ func (pr *playRun) matchesStart(t *playbook.Task) bool {
 // markFailed records that host failed for good in this run.
 func (pr *playRun) markFailed(host string) {
 	pr.r.host(host).failed = true
-	pr.r.failedHosts[host] = true
+	pr.r.setFailed(host, true, false)
 }
 
 // markUnreachable records an unreachable host.
 func (pr *playRun) markUnreachable(host string) {
 	pr.r.host(host).unreachable = true
-	pr.r.unreachableHosts[host] = true
+	pr.r.setFailed(host, false, true)
 	pr.cursors[host] = nil
 }

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/swarmbook/swarmbook/inventory"
@@ -86,6 +87,31 @@ type Runner struct {
 	extra            map[string]any
 	failedHosts      map[string]bool // hosts failed in the run (excluded from later plays)
 	unreachableHosts map[string]bool
+	// stateVersion changes whenever hosts fail or the inventory changes, so
+	// that cached magic variables are rebuilt.
+	stateVersion atomic.Int64
+}
+
+// isFailed reports whether host failed or was unreachable in this run.
+func (r *Runner) isFailed(host string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.failedHosts[host] || r.unreachableHosts[host]
+}
+
+// setFailed records (or clears) a failed or unreachable host.
+func (r *Runner) setFailed(host string, failed, unreachable bool) {
+	r.mu.Lock()
+	if failed {
+		r.failedHosts[host] = true
+	} else {
+		delete(r.failedHosts, host)
+	}
+	if unreachable {
+		r.unreachableHosts[host] = true
+	}
+	r.mu.Unlock()
+	r.stateVersion.Add(1)
 }
 
 // New prepares a runner.

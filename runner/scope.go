@@ -11,8 +11,11 @@ import (
 	"github.com/swarmbook/swarmbook/runner/vars"
 )
 
-// Version is reported as ansible_version-compatible data; the CLI sets it.
-var ansibleVersion = map[string]any{"full": "2.14.0", "major": 2, "minor": 14, "revision": 0, "string": "2.14.0"}
+// ansibleVersion is the Ansible version swarmbook is compatible with, as the
+// ansible_version variable reports it.
+func ansibleVersion() map[string]any {
+	return map[string]any{"full": "2.14.0", "major": 2, "minor": 14, "revision": 0, "string": "2.14.0"}
+}
 
 func isTemplate(s string) bool { return template.IsTemplate(s) }
 
@@ -49,6 +52,7 @@ func (pr *playRun) hostScope(host string) *vars.Scope {
 	sc = sc.With(vars.SetFacts, hs.setFacts)
 	sc = sc.With(vars.SetFacts, hs.rescueVars)
 	sc = sc.With(vars.ExtraVars, r.extra)
+	sc = sc.With(vars.Magic, pr.sharedMagic())
 	sc = sc.With(vars.Magic, pr.magic(host))
 	return sc
 }
@@ -91,6 +95,7 @@ func (pr *playRun) scope(host string, t *playbook.Task) *vars.Scope {
 		sc = sc.With(vars.RoleParams, role.Params.Values)
 	}
 	sc = sc.With(vars.ExtraVars, r.extra)
+	sc = sc.With(vars.Magic, pr.sharedMagic())
 	m := pr.magic(host)
 	if role != nil {
 		m["role_path"] = role.Path
@@ -111,10 +116,10 @@ func taskRole(t *playbook.Task) *playbook.Role {
 	return nil
 }
 
-// magic computes the magic variables of host.
+// magic returns the magic variables of host: a shared layer computed once
+// per state change (groups, play hosts, ...) and a small per-host layer.
 func (pr *playRun) magic(host string) map[string]any {
-	r := pr.r
-	inv := r.opts.Inventory
+	inv := pr.r.opts.Inventory
 	short := host
 	if i := strings.IndexByte(host, '.'); i > 0 {
 		short = host[:i]
@@ -124,6 +129,23 @@ func (pr *playRun) magic(host string) map[string]any {
 	for i, g := range groupNames {
 		gn[i] = g
 	}
+	return map[string]any{
+		"inventory_hostname":       host,
+		"inventory_hostname_short": short,
+		"group_names":              gn,
+	}
+}
+
+// sharedMagic returns the magic variables that are the same for every host,
+// rebuilt only when hosts fail or the inventory changes.
+func (pr *playRun) sharedMagic() map[string]any {
+	r := pr.r
+	ver := r.stateVersion.Load()
+	pr.magicMu.Lock()
+	defer pr.magicMu.Unlock()
+	if pr.magicShared != nil && pr.magicVer == ver {
+		return pr.magicShared
+	}
 	playHosts := pr.playHosts()
 	all := make([]any, len(pr.all))
 	for i, h := range pr.all {
@@ -131,7 +153,7 @@ func (pr *playRun) magic(host string) map[string]any {
 	}
 	batch := make([]any, 0, len(pr.batch))
 	for _, h := range pr.batch {
-		if !r.failedHosts[h] && !r.unreachableHosts[h] {
+		if !r.isFailed(h) {
 			batch = append(batch, h)
 		}
 	}
@@ -139,31 +161,30 @@ func (pr *playRun) magic(host string) map[string]any {
 	for _, ro := range pr.play.Roles {
 		roleNames = append(roleNames, ro.Name)
 	}
-	return map[string]any{
-		"inventory_hostname":       host,
-		"inventory_hostname_short": short,
-		"group_names":              gn,
-		"groups":                   r.groupsVar(),
-		"hostvars":                 &hostvarsMap{pr: pr},
-		"play_hosts":               playHosts,
-		"ansible_play_hosts":       playHosts,
-		"ansible_play_hosts_all":   all,
-		"ansible_play_batch":       batch,
-		"ansible_play_name":        pr.play.Name,
-		"ansible_play_role_names":  roleNames,
-		"playbook_dir":             pr.pb.Dir,
-		"inventory_dir":            inv.Dir(),
-		"ansible_check_mode":       r.opts.Check,
-		"ansible_diff_mode":        r.opts.Diff,
-		"ansible_verbosity":        r.opts.Verbosity,
-		"ansible_forks":            r.opts.Forks,
-		"ansible_run_tags":         tagList(r.opts.Tags, "all"),
-		"ansible_skip_tags":        tagList(r.opts.SkipTags, ""),
-		"ansible_version":          ansibleVersion,
-		"omit":                     r.omit,
-		"ansible_config_file":      nil,
-		"ansible_playbook_python":  "/usr/bin/python3",
+	pr.magicShared = map[string]any{
+		"groups":                  r.groupsVar(),
+		"hostvars":                &hostvarsMap{pr: pr},
+		"play_hosts":              playHosts,
+		"ansible_play_hosts":      playHosts,
+		"ansible_play_hosts_all":  all,
+		"ansible_play_batch":      batch,
+		"ansible_play_name":       pr.play.Name,
+		"ansible_play_role_names": roleNames,
+		"playbook_dir":            pr.pb.Dir,
+		"inventory_dir":           r.opts.Inventory.Dir(),
+		"ansible_check_mode":      r.opts.Check,
+		"ansible_diff_mode":       r.opts.Diff,
+		"ansible_verbosity":       r.opts.Verbosity,
+		"ansible_forks":           r.opts.Forks,
+		"ansible_run_tags":        tagList(r.opts.Tags, "all"),
+		"ansible_skip_tags":       tagList(r.opts.SkipTags, ""),
+		"ansible_version":         ansibleVersion(),
+		"omit":                    r.omit,
+		"ansible_config_file":     nil,
+		"ansible_playbook_python": "/usr/bin/python3",
 	}
+	pr.magicVer = ver
+	return pr.magicShared
 }
 
 func tagList(tags []string, dflt string) []any {

@@ -268,7 +268,8 @@ func (pr *playRun) executeOne(ctx context.Context, t *playbook.Task, host string
 		if attempts >= retries+1 {
 			res.status = report.StatusFailed
 			res.fields["failed"] = true
-			res.fields["attempts"] = attempts
+			// Ansible 2.14 registers attempts = retries on exhaustion.
+			res.fields["attempts"] = attempts - 1
 			break
 		}
 		retryLog = append(retryLog, retries+1-attempts)
@@ -316,11 +317,8 @@ func (pr *playRun) runModule(ctx context.Context, t *playbook.Task, mod modules.
 	}
 	var conn transport.Conn
 	if !spec.Action || needsConn(t.Action) {
-		cv, err := pr.connVars(ctx, target, tsc)
-		if err != nil {
-			return failedResult(err.Error())
-		}
-		conn, err = r.conns.get(ctx, target, cv)
+		var err error
+		conn, err = pr.conn(ctx, target, tsc)
 		if err != nil {
 			return unreachableResult(err)
 		}

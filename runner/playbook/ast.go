@@ -193,6 +193,8 @@ type Task struct {
 	Role *Role
 	// Handler is true for tasks in a handlers section.
 	Handler bool
+	// Implicit marks tasks the engine adds (fact gathering, handler flushes).
+	Implicit bool
 	// Import is true for a block that stands for a static import (its
 	// children came from another file); such a block's Name is not printed.
 	Import bool
