@@ -67,7 +67,7 @@ iptables)
   iptables -w -S SWARMBOOK 2>/dev/null | sed 's/^/ipt=/'
   iptables -w -C INPUT -j SWARMBOOK 2>/dev/null && echo "jump=yes"
 `)
-	fmt.Fprintf(&s, "  if [ -d %s ]; then echo persistdir=yes; [ -f %s/rules.v4 ] && grep -- '-A SWARMBOOK ' %s/rules.v4 | sed 's/^/saved=/'; fi ;;\nesac\n",
+	fmt.Fprintf(&s, "  if [ -d %s ]; then echo persistdir=yes; [ -f %s/rules.v4 ] && grep -- '-A SWARMBOOK ' %s/rules.v4 | sed 's/^/saved=/'; fi ;;\nesac\nexit 0\n",
 		iptRulesDir, iptRulesDir, iptRulesDir)
 	return s.String()
 }
