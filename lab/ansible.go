@@ -74,6 +74,9 @@ func (a AnsiblePlaybook) Run(ctx context.Context, req RunRequest) (RunReport, er
 		"ANSIBLE_RETRY_FILES_ENABLED=False",
 		// The seed's group names (swarm-leader, ...) have dashes: keep them, without a warning per run.
 		"ANSIBLE_TRANSFORM_INVALID_GROUP_CHARS=ignore",
+		// Fewer round trips and one batch for a whole lab: results are the same, runs are faster.
+		"ANSIBLE_PIPELINING=True",
+		"ANSIBLE_FORKS=10",
 		"ANSIBLE_NOCOLOR=1",
 		"ANSIBLE_FORCE_COLOR=0",
 		"ANSIBLE_LOCAL_TEMP="+filepath.Join(tmp, "local"),

@@ -228,10 +228,11 @@ func TestLab(t *testing.T) {
 		t.Fatalf("idempotence step: %s, changed %+v", idem.Status, idem.Run.Changed)
 	}
 	for _, c := range idem.Run.Changed {
-		if c.Task != "Deliberately non-idempotent task" || !strings.Contains(c.Pos, "node-basics/tasks/configure.yml:") {
+		// Like ansible-playbook's own output, a role's task is named "<role> : <task>".
+		if c.Task != "bootstrap/node-basics : Deliberately non-idempotent task" || !strings.Contains(c.Pos, "node-basics/tasks/configure.yml:") {
 			t.Errorf("changed task %+v is not the deliberate one", c)
 		}
-		if !strings.Contains(err.Error(), c.Host+": Deliberately non-idempotent task") {
+		if !strings.Contains(err.Error(), c.Host+": "+c.Task+" ("+c.Pos+")") {
 			t.Errorf("error does not name %s: %v", c.Host, err)
 		}
 	}
