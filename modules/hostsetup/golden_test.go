@@ -59,7 +59,7 @@ func TestPowerShellGoldens(t *testing.T) {
 	}
 }
 
-// psResidue removes PowerShell single-quoted literals ('' is a quote inside
+// psResidue removes PowerShell single-quoted literals (” is a quote inside
 // one) and returns what is left: the code PowerShell would interpret.
 func psResidue(t *testing.T, s string) string {
 	var out strings.Builder
