@@ -25,6 +25,9 @@ const (
 	StepDestroy     Step = "destroy"
 )
 
+// destroyTimeout bounds the destroy step, which runs even after the caller's context is done.
+const destroyTimeout = 5 * time.Minute
+
 // Sequence is the full test sequence.
 var Sequence = []Step{StepCreate, StepConverge, StepIdempotence, StepVerify, StepDestroy}
 
@@ -201,6 +204,9 @@ func (t *tester) run(ctx context.Context, s Step) (*RunReport, error) {
 	case StepCreate:
 		return nil, Up(ctx, t.opts.Lab)
 	case StepDestroy:
+		// Clean up even when the run was cancelled (Ctrl-C, test timeout), within a bound of its own.
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), destroyTimeout)
+		defer cancel()
 		return nil, Down(ctx, t.opts.Lab)
 	case StepConverge:
 		rep, err := t.playbook(ctx, s, nil)

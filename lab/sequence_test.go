@@ -164,3 +164,18 @@ func TestParseSteps(t *testing.T) {
 		t.Error("lint accepted")
 	}
 }
+
+func TestTestDestroysAfterCancel(t *testing.T) {
+	lo, sc := fakeLab(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	// Down on a lab with no vagrant machines only removes the state files: ssh.config must go.
+	t.Setenv("PATH", fakeBin(t, map[string]string{"docker": "exit 1"}))
+	rep, err := Test(ctx, sc, []Step{StepDestroy}, TestOptions{Lab: lo, ResultsDir: t.TempDir()})
+	if err != nil || rep.Step(StepDestroy).Status != StatusPassed {
+		t.Fatalf("destroy after cancel: %v, %+v", err, rep.Steps)
+	}
+	if exists(filepath.Join(lo.Dir, "ssh.config")) {
+		t.Error("ssh.config survived the destroy step")
+	}
+}
