@@ -38,7 +38,7 @@ func (e *env) runCell(ctx context.Context, spec cellSpec, addrs []string, budget
 	res := &cellResult{cellSpec: spec, ParityOK: true}
 	dir := filepath.Join(e.work, "cells", spec.Name)
 	root := filepath.Join(e.work, "tree")
-	w, err := writeWorkload(dir, root, spec.Hosts, spec.Tasks, addrs, e.fleet.keyFile)
+	w, err := writeWorkload(dir, root, spec.Hosts, spec.Tasks, addrs, e.fleet.keyFile, e.user.Name)
 	if err != nil {
 		return nil, err
 	}
@@ -58,7 +58,7 @@ func (e *env) runCell(ctx context.Context, spec cellSpec, addrs []string, budget
 			if !ok {
 				return nil, fmt.Errorf("unknown tool %q", name)
 			}
-			if err := resetTree(root, spec.Hosts); err != nil {
+			if err := resetTree(root, spec.Hosts, e.user.UID, e.user.GID); err != nil {
 				return nil, err
 			}
 			var first string

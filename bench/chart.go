@@ -27,7 +27,11 @@ func (r *results) chart(path string) error {
 	p.Y.Label.Text = "wall time, seconds"
 	p.X.Label.Text = "hosts × tasks"
 	p.Y.Scale = plot.LogScale{}
-	p.Y.Tick.Marker = plot.LogTicks{Prec: -1}
+	var yt []plot.Tick
+	for _, v := range []float64{0.03, 0.1, 0.3, 1, 3, 10, 30, 100, 300, 1000, 3000} {
+		yt = append(yt, plot.Tick{Value: v, Label: fmt.Sprint(v)})
+	}
+	p.Y.Tick.Marker = plot.ConstantTicks(yt)
 	p.Legend.Top = true
 	p.Legend.Left = true
 	var ticks []plot.Tick

@@ -35,17 +35,18 @@ func main() {
 	profile := flag.Bool("profile", false, "also take CPU and heap profiles of swarmbook's engine (bench/profile) on the largest matrix cell")
 	keep := flag.Bool("keep", false, "keep the scratch directory")
 	bin := flag.String("swarmbook", "", "use this swarmbook binary instead of building ./cmd/swarmbook")
+	commit := flag.String("swarmbook-commit", "", "with -swarmbook: the commit it was built from, for the report")
 	flag.Parse()
 	log.SetFlags(log.Ltime)
 
 	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer cancel()
-	if err := run(ctx, *mode, *out, *only, *toolsFlag, *repsFlag, *budget, *profile, *keep, *bin); err != nil {
+	if err := run(ctx, *mode, *out, *only, *toolsFlag, *repsFlag, *budget, *profile, *keep, *bin, *commit); err != nil {
 		log.Fatal(err)
 	}
 }
 
-func run(ctx context.Context, mode, out, only, toolsFlag string, reps int, budget time.Duration, profile, keep bool, bin string) error {
+func run(ctx context.Context, mode, out, only, toolsFlag string, reps int, budget time.Duration, profile, keep bool, bin, commit string) error {
 	cells, fleetSize, err := plan(mode)
 	if err != nil {
 		return err
@@ -73,6 +74,10 @@ func run(ctx context.Context, mode, out, only, toolsFlag string, reps int, budge
 			return err
 		}
 	}
+	if e.user, err = createUser(work); err != nil {
+		return err
+	}
+	defer e.user.remove()
 	var tgt *cgroup
 	if e.useCgroup {
 		if tgt, err = newCgroup(fmt.Sprintf("swarmbench-%d-targets", os.Getpid())); err != nil {
@@ -88,6 +93,9 @@ func run(ctx context.Context, mode, out, only, toolsFlag string, reps int, budge
 	defer e.fleet.stop()
 
 	env := describeEnv(ctx, e)
+	if commit != "" {
+		env.Commit = commit
+	}
 	results := &results{Mode: mode, Started: time.Now().UTC(), Env: env}
 	for _, c := range cells {
 		addrs, cleanup, err := e.addresses(ctx, c)
@@ -100,6 +108,10 @@ func run(ctx context.Context, mode, out, only, toolsFlag string, reps int, budge
 		cleanup()
 		if r != nil {
 			results.Cells = append(results.Cells, r)
+			results.Finished = time.Now().UTC()
+			if err := results.save(out); err != nil { // after every cell: a cut-short run keeps what it measured
+				return err
+			}
 		}
 		if err != nil {
 			log.Printf("cell %s: %v", c.Name, err)
@@ -116,7 +128,12 @@ func run(ctx context.Context, mode, out, only, toolsFlag string, reps int, budge
 		}
 	}
 	results.Finished = time.Now().UTC()
-	return results.write(out)
+	results.Complete = ctx.Err() == nil
+	if err := results.save(out); err != nil {
+		return err
+	}
+	fmt.Print(results.markdown(results.pngName()))
+	return nil
 }
 
 // addresses returns the sshd addresses for a cell's hosts: the first
@@ -153,43 +170,42 @@ func plan(mode string) ([]cellSpec, int, error) {
 	switch mode {
 	case "quick":
 		return []cellSpec{
-			{Name: "h1t10", Hosts: 1, Tasks: 10, Tools: []string{"S", "A1", "A0"}, Reps: 3},
-			{Name: "h5t20", Hosts: 5, Tasks: 20, Tools: []string{"S", "A1", "S-free", "A2"}, Reps: 2},
-			{Name: "h5t8-facts", Hosts: 5, Tasks: 8, Tools: []string{"S", "A1"}, Reps: 1, Facts: true},
-			{Name: "h1t8-rtt20", Hosts: 1, Tasks: 8, Tools: []string{"S", "A1"}, Reps: 1, DelayMS: 10},
-			{Name: "h1t40-rtt20", Hosts: 1, Tasks: 40, Tools: []string{"S", "A1"}, Reps: 1, DelayMS: 10},
-			{Name: "h1t8", Hosts: 1, Tasks: 8, Tools: []string{"S", "A1"}, Reps: 1},
-			{Name: "h1t40", Hosts: 1, Tasks: 40, Tools: []string{"S", "A1"}, Reps: 1},
-			{Name: "h100t10-scale", Hosts: 100, Tasks: 10, Tools: []string{"S"}, Reps: 2},
+			{Name: "h1t10", Hosts: 1, Tasks: 10, Tools: []string{"S", "A1", "A0"}, Reps: 1},
+			{Name: "h3t8", Hosts: 3, Tasks: 8, Tools: []string{"S", "A1", "S-free", "A2"}, Reps: 1},
+			{Name: "h3t4-facts", Hosts: 3, Tasks: 4, Tools: []string{"S", "A1"}, Reps: 1, Facts: true},
+			{Name: "h1t4-rtt20", Hosts: 1, Tasks: 4, Tools: []string{"S", "A1"}, Reps: 1, DelayMS: 10},
+			{Name: "h1t12-rtt20", Hosts: 1, Tasks: 12, Tools: []string{"S", "A1"}, Reps: 1, DelayMS: 10},
+			{Name: "h1t4", Hosts: 1, Tasks: 4, Tools: []string{"S", "A1"}, Reps: 1},
+			{Name: "h1t12", Hosts: 1, Tasks: 12, Tools: []string{"S", "A1"}, Reps: 1},
+			{Name: "h100t10-scale", Hosts: 100, Tasks: 10, Tools: []string{"S"}, Reps: 1},
 		}, 5, nil
 	case "full":
-		var cells []cellSpec
-		for _, h := range []int{1, 10, 50} {
-			for _, t := range []int{10, 100} {
-				reps := 5
-				switch {
-				case h*t >= 5000:
-					reps = 1
-				case h*t >= 1000:
-					reps = 3
-				}
-				cells = append(cells, cellSpec{Name: fmt.Sprintf("h%dt%d", h, t), Hosts: h, Tasks: t,
-					Tools: []string{"S", "A1", "A0", "S-free", "A2"}, Reps: reps})
-			}
-		}
-		cells = append(cells,
-			cellSpec{Name: "h10t10-facts", Hosts: 10, Tasks: 10, Tools: []string{"S", "A1"}, Reps: 3, Facts: true},
-			cellSpec{Name: "h1t8-rtt20", Hosts: 1, Tasks: 8, Tools: []string{"S", "A1"}, Reps: 2, DelayMS: 10},
-			cellSpec{Name: "h1t40-rtt20", Hosts: 1, Tasks: 40, Tools: []string{"S", "A1"}, Reps: 2, DelayMS: 10},
-			cellSpec{Name: "h1t8", Hosts: 1, Tasks: 8, Tools: []string{"S", "A1"}, Reps: 2},
-			cellSpec{Name: "h1t40", Hosts: 1, Tasks: 40, Tools: []string{"S", "A1"}, Reps: 2},
-			cellSpec{Name: "h1000t10-scale", Hosts: 1000, Tasks: 10, Tools: []string{"S"}, Reps: 3},
-		)
-		return cells, 250, nil
+		// Small cells first, then the headline 50×100 cell, then the rest:
+		// results are saved after every cell, so a run cut short keeps the
+		// most important numbers. Stock Ansible (A0) and the strategy-free
+		// pair run where hosts × tasks ≤ 100: on 2 shared cores each of
+		// them costs as much as tuned Ansible or more. Repetitions fit
+		// about an hour on a busy 2-core machine; raise them with -reps on
+		// a quiet one.
+		all := []string{"S", "A1", "A0", "S-free", "A2"}
+		two := []string{"S", "A1"}
+		return []cellSpec{
+			{Name: "h1t10", Hosts: 1, Tasks: 10, Tools: all, Reps: 3},
+			{Name: "h10t10", Hosts: 10, Tasks: 10, Tools: all, Reps: 1},
+			{Name: "h10t10-facts", Hosts: 10, Tasks: 10, Tools: two, Reps: 1, Facts: true},
+			{Name: "h1t8-rtt20", Hosts: 1, Tasks: 8, Tools: two, Reps: 1, DelayMS: 10},
+			{Name: "h1t40-rtt20", Hosts: 1, Tasks: 40, Tools: two, Reps: 1, DelayMS: 10},
+			{Name: "h1t8", Hosts: 1, Tasks: 8, Tools: two, Reps: 1},
+			{Name: "h1t40", Hosts: 1, Tasks: 40, Tools: two, Reps: 1},
+			{Name: "h1000t10-scale", Hosts: 1000, Tasks: 10, Tools: []string{"S"}, Reps: 1},
+			{Name: "h50t100", Hosts: 50, Tasks: 100, Tools: two, Reps: 1},
+			{Name: "h1t100", Hosts: 1, Tasks: 100, Tools: two, Reps: 1},
+			{Name: "h50t10", Hosts: 50, Tasks: 10, Tools: two, Reps: 1},
+			{Name: "h10t100", Hosts: 10, Tasks: 100, Tools: two, Reps: 1},
+		}, 250, nil
 	}
 	return nil, 0, fmt.Errorf("unknown -mode %q (quick or full)", mode)
 }
-
 func filterCells(cells []cellSpec, only, tools string, reps int) []cellSpec {
 	var out []cellSpec
 	for _, c := range cells {

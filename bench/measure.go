@@ -52,7 +52,8 @@ type measurement struct {
 	TreeHash   string    `json:"tree_hash"`    //
 	ExitCode   int       `json:"exit_code"`    //
 	Problem    string    `json:"problem,omitempty"`
-	Dir        string    `json:"-"` // the run's scratch directory
+	Dir        string    `json:"-"`                 // the run's scratch directory
+	Load1      float64   `json:"loadavg1_at_start"` // other work on the shared machine
 }
 
 // recap sums the PLAY RECAP over hosts.
@@ -95,6 +96,7 @@ type env struct {
 	fleet     *fleet
 	seq       atomic.Int64
 	useCgroup bool
+	user      *benchUser
 }
 
 // runOnce runs t against w once and measures it. argv is built from t;
@@ -154,6 +156,9 @@ func (e *env) runOnce(ctx context.Context, t tool, w *workload, facts bool, phas
 		"ANSIBLE_LOCAL_TEMP="+filepath.Join(rdir, "tmp"), "ANSIBLE_FORCE_COLOR=0")
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 
+	if b, err := os.ReadFile("/proc/loadavg"); err == nil {
+		m.Load1, _ = strconv.ParseFloat(strings.Fields(string(b))[0], 64)
+	}
 	before := e.fleet.counts()
 	tu0, ts0 := e.fleet.cpuGroup.cpuSeconds()
 	start := time.Now()

@@ -42,11 +42,11 @@ func (e *env) profile(ctx context.Context, out, mode string) (*profileInfo, erro
 	}
 	defer cleanup()
 	root := filepath.Join(e.work, "tree")
-	w, err := writeWorkload(filepath.Join(e.work, "cells", c.Name+"-prof"), root, c.Hosts, c.Tasks, addrs, e.fleet.keyFile)
+	w, err := writeWorkload(filepath.Join(e.work, "cells", c.Name+"-prof"), root, c.Hosts, c.Tasks, addrs, e.fleet.keyFile, e.user.Name)
 	if err != nil {
 		return nil, err
 	}
-	if err := resetTree(root, c.Hosts); err != nil {
+	if err := resetTree(root, c.Hosts, e.user.UID, e.user.GID); err != nil {
 		return nil, err
 	}
 	info := &profileInfo{Cell: c.Name, Files: map[string]string{}, Top: map[string]string{}}

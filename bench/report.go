@@ -18,6 +18,7 @@ type results struct {
 	Env      envInfo       `json:"env"`
 	Cells    []*cellResult `json:"cells"`
 	Profile  *profileInfo  `json:"profile,omitempty"`
+	Complete bool          `json:"complete"` // false: cut short, later cells missing
 }
 
 // stat is a median with its range.
@@ -111,33 +112,33 @@ func ratio(a, b float64) string {
 	return fmt.Sprintf("%.1fx", a/b)
 }
 
-// write stores the JSON, the markdown and the chart under dir.
-func (r *results) write(dir string) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
+func (r *results) base() string {
 	base := r.Started.Format("2006-01-02")
 	if r.Mode != "full" {
 		base += "-" + r.Mode
+	}
+	return base
+}
+
+func (r *results) pngName() string { return r.base() + ".png" }
+
+// save stores the JSON, the chart and the markdown under dir.
+func (r *results) save(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
 	}
 	js, err := json.MarshalIndent(r, "", "  ")
 	if err != nil {
 		return err
 	}
-	if err := os.WriteFile(filepath.Join(dir, base+".json"), js, 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, r.base()+".json"), js, 0o644); err != nil {
 		return err
 	}
-	png := base + ".png"
+	png := r.pngName()
 	if err := r.chart(filepath.Join(dir, png)); err != nil {
-		fmt.Fprintf(os.Stderr, "chart: %v\n", err)
 		png = ""
 	}
-	md := r.markdown(png)
-	if err := os.WriteFile(filepath.Join(dir, base+".md"), []byte(md), 0o644); err != nil {
-		return err
-	}
-	fmt.Print(md)
-	return nil
+	return os.WriteFile(filepath.Join(dir, r.base()+".md"), []byte(r.markdown(png)), 0o644)
 }
 
 func (r *results) markdown(png string) string {
@@ -147,7 +148,12 @@ func (r *results) markdown(png string) string {
 	fmt.Fprintf(&b, "- machine: %s, %d CPUs, kernel %s, load at start %s\n", e.CPU, e.CPUs, e.Kernel, e.Load)
 	fmt.Fprintf(&b, "- %s; %s; %s; %s; swarmbook %s\n", e.OpenSSH, e.Python, e.Ansible, e.Go, e.Commit)
 	fmt.Fprintf(&b, "- memory: %s; CPU: cgroup user+sys of the tool's whole tree (ssh ControlPersist masters included)\n", e.MemoryMethod)
-	fmt.Fprintf(&b, "- latency: %s\n\n", e.Latency)
+	fmt.Fprintf(&b, "- latency: %s\n", e.Latency)
+	fmt.Fprintf(&b, "- targets: one sshd per address (127.x.y.z:2222), logging in as a throw-away account with /bin/sh; the tools run in their own cgroup, the sshds in another (target CPU)\n")
+	if !r.Complete {
+		fmt.Fprintf(&b, "- **incomplete run**: stopped after the cells below (%s)\n", r.Finished.Format("15:04 UTC"))
+	}
+	b.WriteString("\n")
 	b.WriteString("Tools: S = swarmbook; A1 = Ansible tuned (pipelining, forks=N, ControlPersist 60s); A0 = Ansible stock (forks 5, no pipelining); S-free / A2 = the same with `strategy: free`.\n")
 	b.WriteString("Each cell: medians over repetitions, (min–max). `A1÷` columns are tuned Ansible's median divided by the tool's (higher is better for the tool). Conns/auths/sessions are per host, from the sshd logs.\n\n")
 	if png != "" {
@@ -199,11 +205,18 @@ func (r *results) roundTrips() string {
 	}
 	rt := map[key]float64{}
 	var rtt float64
+	lo, hi := 0, 0
 	for _, c := range r.Cells {
 		if c.DelayMS == 0 || c.Hosts != 1 {
 			continue
 		}
 		rtt = 2 * float64(c.DelayMS) / 1000
+		if lo == 0 || c.Tasks < lo {
+			lo = c.Tasks
+		}
+		if c.Tasks > hi {
+			hi = c.Tasks
+		}
 		base := r.cell(fmt.Sprintf("h1t%d", c.Tasks))
 		if base == nil {
 			continue
@@ -220,16 +233,16 @@ func (r *results) roundTrips() string {
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "## Round trips (1 host, RTT %.0f ms)\n\n", rtt*1000)
-	b.WriteString("Round trips = (median wall with delay − median wall on loopback) / RTT. Per task = the difference between the 40- and 8-task playbooks / 32 (the fixed mix of command, file, copy, template), which cancels connection setup.\n\n")
-	b.WriteString("| tool | run | RT, 8 tasks | RT, 40 tasks | RT per task |\n|---|---|---|---|---|\n")
+	fmt.Fprintf(&b, "Round trips = (median wall with delay − median wall on loopback) / RTT. Per task = the difference between the %d- and %d-task playbooks / %d (the fixed mix of command, file, copy, template), which cancels connection setup and process start.\n\n", hi, lo, hi-lo)
+	fmt.Fprintf(&b, "| tool | run | RT, %d tasks | RT, %d tasks | RT per task |\n|---|---|---|---|---|\n", lo, hi)
 	for _, t := range []string{"S", "A1"} {
 		for _, ph := range []string{"first", "second"} {
-			a, okA := rt[key{t, ph, 8}]
-			z, okZ := rt[key{t, ph, 40}]
-			if !okA || !okZ {
+			a, okA := rt[key{t, ph, lo}]
+			z, okZ := rt[key{t, ph, hi}]
+			if !okA || !okZ || hi == lo {
 				continue
 			}
-			fmt.Fprintf(&b, "| %s | %s | %.1f | %.1f | %.2f |\n", t, ph, a, z, (z-a)/32)
+			fmt.Fprintf(&b, "| %s | %s | %.1f | %.1f | %.2f |\n", t, ph, a, z, (z-a)/float64(hi-lo))
 		}
 	}
 	b.WriteString("\n")

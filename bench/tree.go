@@ -12,12 +12,19 @@ import (
 
 // resetTree empties root and gives every host an empty directory: the
 // clean state of a first run.
-func resetTree(root string, hosts int) error {
+func resetTree(root string, hosts int, uid, gid int) error {
 	if err := os.RemoveAll(root); err != nil {
 		return err
 	}
+	if err := os.MkdirAll(root, 0o755); err != nil {
+		return err
+	}
 	for i := 0; i < hosts; i++ {
-		if err := os.MkdirAll(filepath.Join(root, hostName(i)), 0o755); err != nil {
+		d := filepath.Join(root, hostName(i))
+		if err := os.Mkdir(d, 0o755); err != nil {
+			return err
+		}
+		if err := os.Chown(d, uid, gid); err != nil {
 			return err
 		}
 	}

@@ -40,7 +40,7 @@ func hostName(i int) string { return fmt.Sprintf("h%04d", i) }
 // writeWorkload generates the playbooks, template and inventory. Host i
 // connects to addrs[i%len(addrs)], so several inventory hosts may share
 // one sshd (the scale cell).
-func writeWorkload(dir, root string, hosts, tasks int, addrs []string, keyFile string) (*workload, error) {
+func writeWorkload(dir, root string, hosts, tasks int, addrs []string, keyFile, user string) (*workload, error) {
 	w := &workload{dir: dir, hosts: hosts, tasks: tasks, root: root, inv: filepath.Join(dir, "inv.ini")}
 	if err := os.MkdirAll(filepath.Join(dir, "templates"), 0o755); err != nil {
 		return nil, err
@@ -69,7 +69,7 @@ end
 		ip, port, _ := strings.Cut(a, ":")
 		fmt.Fprintf(&inv, "%s ansible_host=%s ansible_port=%s\n", hostName(i), ip, port)
 	}
-	fmt.Fprintf(&inv, "\n[bench:vars]\nansible_user=root\nansible_ssh_private_key_file=%s\nansible_python_interpreter=/usr/bin/python3\nbench_root=%s\n", keyFile, root)
+	fmt.Fprintf(&inv, "\n[bench:vars]\nansible_user=%s\nansible_ssh_private_key_file=%s\nansible_python_interpreter=/usr/bin/python3\nbench_root=%s\n", user, keyFile, root)
 	if err := os.WriteFile(w.inv, []byte(inv.String()), 0o644); err != nil {
 		return nil, err
 	}
