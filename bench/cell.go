@@ -18,6 +18,7 @@ type cellSpec struct {
 	Reps    int      `json:"reps"`
 	Facts   bool     `json:"facts,omitempty"`
 	DelayMS int      `json:"delay_ms,omitempty"` // one-way delay added by the proxy
+	Only    string   `json:"only,omitempty"`     // every task of this kind instead of the mix
 }
 
 // cellResult is every run of a cell plus its parity verdict.
@@ -38,7 +39,7 @@ func (e *env) runCell(ctx context.Context, spec cellSpec, addrs []string, budget
 	res := &cellResult{cellSpec: spec, ParityOK: true}
 	dir := filepath.Join(e.work, "cells", spec.Name)
 	root := filepath.Join(e.work, "tree")
-	w, err := writeWorkload(dir, root, spec.Hosts, spec.Tasks, addrs, e.fleet.keyFile, e.user.Name)
+	w, err := writeWorkload(dir, root, spec.Hosts, spec.Tasks, addrs, e.fleet.keyFile, e.user.Name, spec.Only)
 	if err != nil {
 		return nil, err
 	}

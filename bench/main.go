@@ -26,7 +26,7 @@ import (
 )
 
 func main() {
-	mode := flag.String("mode", "quick", "quick (a few hosts and tasks) or full (the whole matrix)")
+	mode := flag.String("mode", "quick", "quick (a few hosts and tasks), full (the whole matrix) or rtt (round trips per task kind)")
 	out := flag.String("out", "bench/results", "directory for the JSON, markdown and PNG results")
 	only := flag.String("only", "", "run only the cells whose name contains one of these comma-separated strings")
 	toolsFlag := flag.String("tools", "", "comma-separated tools to keep (S, S-free, A1, A0, A2); empty: the mode's")
@@ -179,6 +179,25 @@ func plan(mode string) ([]cellSpec, int, error) {
 			{Name: "h1t12", Hosts: 1, Tasks: 12, Tools: []string{"S", "A1"}, Reps: 1},
 			{Name: "h100t10-scale", Hosts: 100, Tasks: 10, Tools: []string{"S"}, Reps: 1},
 		}, 5, nil
+	case "rtt":
+		// Round trips per task kind: 1 host, lo and hi tasks of one kind,
+		// with and without the delay proxy.
+		var cells []cellSpec
+		for _, kind := range append([]string{""}, taskKinds...) {
+			for _, t := range []int{4, 16} {
+				for _, d := range []int{0, 10} {
+					name := fmt.Sprintf("h1t%d", t)
+					if kind != "" {
+						name += "-" + kind
+					}
+					if d > 0 {
+						name += "-rtt20"
+					}
+					cells = append(cells, cellSpec{Name: name, Hosts: 1, Tasks: t, Tools: []string{"S", "A1"}, Reps: 1, DelayMS: d, Only: kind})
+				}
+			}
+		}
+		return cells, 1, nil
 	case "full":
 		// Small cells first, then the headline 50×100 cell, then the rest:
 		// results are saved after every cell, so a run cut short keeps the
@@ -204,7 +223,7 @@ func plan(mode string) ([]cellSpec, int, error) {
 			{Name: "h10t100", Hosts: 10, Tasks: 100, Tools: two, Reps: 1},
 		}, 250, nil
 	}
-	return nil, 0, fmt.Errorf("unknown -mode %q (quick or full)", mode)
+	return nil, 0, fmt.Errorf("unknown -mode %q (quick, full or rtt)", mode)
 }
 func filterCells(cells []cellSpec, only, tools string, reps int) []cellSpec {
 	var out []cellSpec

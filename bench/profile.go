@@ -42,7 +42,7 @@ func (e *env) profile(ctx context.Context, out, mode string) (*profileInfo, erro
 	}
 	defer cleanup()
 	root := filepath.Join(e.work, "tree")
-	w, err := writeWorkload(filepath.Join(e.work, "cells", c.Name+"-prof"), root, c.Hosts, c.Tasks, addrs, e.fleet.keyFile, e.user.Name)
+	w, err := writeWorkload(filepath.Join(e.work, "cells", c.Name+"-prof"), root, c.Hosts, c.Tasks, addrs, e.fleet.keyFile, e.user.Name, "")
 	if err != nil {
 		return nil, err
 	}

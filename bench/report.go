@@ -196,35 +196,40 @@ func (r *results) markdown(png string) string {
 }
 
 // roundTrips estimates round trips from the delayed cells: (wall with
-// delay − wall on loopback) / RTT, per run and per extra task between two
-// task counts.
+// delay − wall on loopback) / RTT, per run, and per task as the slope
+// between the smallest and largest task count of the same kind.
 func (r *results) roundTrips() string {
 	type key struct {
-		tool, phase string
-		tasks       int
+		only, tool, phase string
+		tasks             int
 	}
 	rt := map[key]float64{}
 	var rtt float64
-	lo, hi := 0, 0
+	lo, hi := map[string]int{}, map[string]int{}
 	for _, c := range r.Cells {
 		if c.DelayMS == 0 || c.Hosts != 1 {
 			continue
 		}
-		rtt = 2 * float64(c.DelayMS) / 1000
-		if lo == 0 || c.Tasks < lo {
-			lo = c.Tasks
+		var base *cellResult
+		for _, x := range r.Cells {
+			if x.DelayMS == 0 && x.Hosts == 1 && x.Tasks == c.Tasks && x.Only == c.Only && !x.Facts {
+				base = x
+			}
 		}
-		if c.Tasks > hi {
-			hi = c.Tasks
-		}
-		base := r.cell(fmt.Sprintf("h1t%d", c.Tasks))
 		if base == nil {
 			continue
+		}
+		rtt = 2 * float64(c.DelayMS) / 1000
+		if lo[c.Only] == 0 || c.Tasks < lo[c.Only] {
+			lo[c.Only] = c.Tasks
+		}
+		if c.Tasks > hi[c.Only] {
+			hi[c.Only] = c.Tasks
 		}
 		dg, bg := c.groups(), base.groups()
 		for _, g := range dg {
 			if bgx, ok := findGroup(bg, g.Tool, g.Phase); ok {
-				rt[key{g.Tool, g.Phase, c.Tasks}] = (g.Wall.Med - bgx.Wall.Med) / rtt
+				rt[key{c.Only, g.Tool, g.Phase, c.Tasks}] = (g.Wall.Med - bgx.Wall.Med) / rtt
 			}
 		}
 	}
@@ -233,16 +238,26 @@ func (r *results) roundTrips() string {
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "## Round trips (1 host, RTT %.0f ms)\n\n", rtt*1000)
-	fmt.Fprintf(&b, "Round trips = (median wall with delay − median wall on loopback) / RTT. Per task = the difference between the %d- and %d-task playbooks / %d (the fixed mix of command, file, copy, template), which cancels connection setup and process start.\n\n", hi, lo, hi-lo)
-	fmt.Fprintf(&b, "| tool | run | RT, %d tasks | RT, %d tasks | RT per task |\n|---|---|---|---|---|\n", lo, hi)
-	for _, t := range []string{"S", "A1"} {
-		for _, ph := range []string{"first", "second"} {
-			a, okA := rt[key{t, ph, lo}]
-			z, okZ := rt[key{t, ph, hi}]
-			if !okA || !okZ || hi == lo {
-				continue
+	b.WriteString("Round trips = (median wall with delay − median wall on loopback) / RTT. Per task = (RT of the larger playbook − RT of the smaller) / (task difference), which cancels connection setup and process start. `mix` is the fixed cycle command, file, copy, template.\n\n")
+	b.WriteString("| tasks | tool | run | RT, small playbook | RT, large playbook | RT per task |\n|---|---|---|---|---|---|\n")
+	for _, only := range append([]string{""}, taskKinds...) {
+		l, h := lo[only], hi[only]
+		if h == l {
+			continue
+		}
+		label := only
+		if label == "" {
+			label = "mix"
+		}
+		for _, t := range []string{"S", "A1"} {
+			for _, ph := range []string{"first", "second"} {
+				a, okA := rt[key{only, t, ph, l}]
+				z, okZ := rt[key{only, t, ph, h}]
+				if !okA || !okZ {
+					continue
+				}
+				fmt.Fprintf(&b, "| %s (%d→%d) | %s | %s | %.1f | %.1f | %.2f |\n", label, l, h, t, ph, a, z, (z-a)/float64(h-l))
 			}
-			fmt.Fprintf(&b, "| %s | %s | %.1f | %.1f | %.2f |\n", t, ph, a, z, (z-a)/float64(hi-lo))
 		}
 	}
 	b.WriteString("\n")

@@ -40,7 +40,7 @@ func hostName(i int) string { return fmt.Sprintf("h%04d", i) }
 // writeWorkload generates the playbooks, template and inventory. Host i
 // connects to addrs[i%len(addrs)], so several inventory hosts may share
 // one sshd (the scale cell).
-func writeWorkload(dir, root string, hosts, tasks int, addrs []string, keyFile, user string) (*workload, error) {
+func writeWorkload(dir, root string, hosts, tasks int, addrs []string, keyFile, user, only string) (*workload, error) {
 	w := &workload{dir: dir, hosts: hosts, tasks: tasks, root: root, inv: filepath.Join(dir, "inv.ini")}
 	if err := os.MkdirAll(filepath.Join(dir, "templates"), 0o755); err != nil {
 		return nil, err
@@ -56,7 +56,7 @@ end
 		return nil, err
 	}
 	for _, v := range []struct{ free, facts bool }{{false, false}, {true, false}, {false, true}} {
-		body, commands := playbookYAML(tasks, v.free, v.facts)
+		body, commands := playbookYAML(tasks, v.free, v.facts, only)
 		w.commands = commands
 		if err := os.WriteFile(w.play(v.free, v.facts), []byte(body), 0o644); err != nil {
 			return nil, err
@@ -76,9 +76,19 @@ end
 	return w, nil
 }
 
-// playbookYAML is K tasks cycling command, file, copy, template. It
-// returns the YAML and how many command tasks (never changed) it holds.
-func playbookYAML(k int, free, facts bool) (string, int) {
+// taskKinds is the fixed cycle of the generated playbooks.
+var taskKinds = []string{"command", "file", "copy", "template"}
+
+// playbookYAML is K tasks cycling command, file, copy, template (or only
+// the kind named by only). It returns the YAML and how many command tasks
+// (never changed) it holds.
+func playbookYAML(k int, free, facts bool, only string) (string, int) {
+	kind := func(i int) int { return i % 4 }
+	for j, name := range taskKinds {
+		if only == name {
+			kind = func(int) int { return j }
+		}
+	}
 	var b strings.Builder
 	b.WriteString("- name: bench\n  hosts: bench\n")
 	fmt.Fprintf(&b, "  gather_facts: %v\n", facts)
@@ -97,7 +107,7 @@ func playbookYAML(k int, free, facts bool) (string, int) {
 `)
 	commands := 0
 	for i := 0; i < k; i++ {
-		switch i % 4 {
+		switch kind(i) {
 		case 0:
 			commands++
 			fmt.Fprintf(&b, "    - name: t%03d command\n      command: /bin/true\n      changed_when: false\n", i)
