@@ -88,6 +88,9 @@ func (pr *playRun) commit(ctx context.Context, rt *report.Task, t *playbook.Task
 	if t.Action == "debug" && res.status != report.StatusSkipped {
 		out.Fields = withVerboseAlways(res.fields)
 	}
+	if t.Action == "assert" && res.status == report.StatusOK && !boolish(t.Args["quiet"]) {
+		out.Fields = withVerboseAlways(res.fields)
+	}
 
 	var includes []includeRequest
 	switch res.status {

@@ -129,9 +129,15 @@ func (pr *playRun) expandIncludes(ctx context.Context, reqs []includeRequest) {
 			}
 			continue
 		}
-		pr.r.rep.Include(g.req.item.file, g.hosts, label)
+		isRole := g.req.item.role != nil
+		if !isRole {
+			// include_role is neither printed nor counted (Ansible 2.14).
+			pr.r.rep.Include(g.req.item.file, g.hosts, label)
+		}
 		for _, h := range g.hosts {
-			pr.r.count(h).OK++
+			if !isRole {
+				pr.r.count(h).OK++
+			}
 			perHost[h] = append(perHost[h], pushed{blk, childPath(g.req.path, gi)})
 		}
 	}

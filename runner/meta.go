@@ -55,6 +55,7 @@ func (pr *playRun) runMeta(ctx context.Context, t *playbook.Task, hosts []string
 			pr.r.host(h).ended = true
 			pr.cursors[h] = nil
 		}
+		pr.r.stateVersion.Add(1)
 	case "clear_host_errors":
 		for _, h := range pr.r.hostsList() {
 			pr.r.setFailed(h, false, false)

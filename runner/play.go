@@ -298,7 +298,6 @@ func (pr *playRun) runBatch(ctx context.Context) error {
 	for _, h := range pr.batch {
 		r.host(h).resetPlay()
 		pr.cursors[h] = newCursor(tasks)
-		r.count(h)
 	}
 	if pr.play.Strategy == "free" {
 		return pr.runFree(ctx)
@@ -323,7 +322,7 @@ func (pr *playRun) active() []string {
 func (pr *playRun) playHosts() []any {
 	var out []any
 	for _, h := range pr.all {
-		if !pr.r.isFailed(h) {
+		if !pr.r.isFailed(h) && !pr.r.host(h).ended {
 			out = append(out, h)
 		}
 	}

@@ -38,6 +38,7 @@ func (pr *playRun) hostScope(host string) *vars.Scope {
 	r := pr.r
 	hs := r.host(host)
 	var sc *vars.Scope
+	sc = sc.With(vars.RoleDefaults, map[string]any{"ansible_host": host})
 	for _, d := range pr.roleDefaults {
 		sc = sc.With(vars.RoleDefaults, d)
 	}
@@ -62,6 +63,7 @@ func (pr *playRun) scope(host string, t *playbook.Task) *vars.Scope {
 	r := pr.r
 	hs := r.host(host)
 	var sc *vars.Scope
+	sc = sc.With(vars.RoleDefaults, map[string]any{"ansible_host": host})
 	for _, d := range pr.roleDefaults {
 		sc = sc.With(vars.RoleDefaults, d)
 	}

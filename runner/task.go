@@ -203,7 +203,7 @@ func (pr *playRun) executeOne(ctx context.Context, t *playbook.Task, host string
 		return failedResult(err.Error())
 	}
 	if !ok {
-		return &taskResult{status: report.StatusSkipped, fields: map[string]any{"changed": false, "skip_reason": "Conditional result was False"}}
+		return &taskResult{status: report.StatusSkipped, fields: map[string]any{"changed": false, "skipped": true, "skip_reason": "Conditional result was False"}}
 	}
 
 	switch t.Action {

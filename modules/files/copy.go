@@ -6,9 +6,9 @@ import (
 	"crypto/md5"
 	"crypto/sha1"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/swarmbook/swarmbook/runner/pyfmt"
 	"io/fs"
 	"os"
 	"path"
@@ -47,11 +47,16 @@ func md5hex(b []byte) string  { s := md5.Sum(b); return hex.EncodeToString(s[:])
 
 // contentBytes converts copy's content argument as Ansible's action does:
 // strings as they are, other values as JSON.
+// contentBytes turns copy's content into bytes as Ansible's copy action
+// does: dicts and lists as json.dumps, other values as Python's str().
 func contentBytes(v any) ([]byte, error) {
-	if s, ok := v.(string); ok {
-		return []byte(s), nil
+	switch x := v.(type) {
+	case string:
+		return []byte(x), nil
+	case map[string]any, []any:
+		return []byte(pyfmt.JSON(x, 0)), nil
 	}
-	return json.Marshal(v)
+	return []byte(pyfmt.Str(v)), nil
 }
 
 func (copyMod) Run(ctx context.Context, t *modules.Target, a modules.Args) (modules.Outcome, error) {

@@ -338,7 +338,4 @@ func (t *Text) Recap(rc Recap) {
 			num("ignored", c.Ignored, colorWarn))
 	}
 	fmt.Fprintln(t.Out)
-	if rc.Check {
-		t.banner("DRY RUN")
-	}
 }

@@ -95,11 +95,13 @@ func TestRecapFormat(t *testing.T) {
 	}
 }
 
-func TestRecapCheckModeDryRun(t *testing.T) {
+// Ansible's default callback prints DRY RUN only with check_mode_markers,
+// which is off by default.
+func TestRecapCheckModeNoDryRun(t *testing.T) {
 	var b bytes.Buffer
 	(&Text{Out: &b}).Recap(Recap{Hosts: []string{"h"}, Counts: map[string]*Counts{"h": {}}, Check: true})
-	if !strings.HasSuffix(b.String(), "\nDRY RUN "+strings.Repeat("*", 80-len("DRY RUN")-1)+"\n") {
-		t.Errorf("no DRY RUN banner: %q", b.String())
+	if strings.Contains(b.String(), "DRY RUN") {
+		t.Errorf("unexpected DRY RUN banner: %q", b.String())
 	}
 }
 

@@ -208,7 +208,6 @@ func (c *Conn) exec(ctx context.Context, line string, stdin []byte) (transport.R
 		}
 	}
 	if err != nil {
-		var ece *mzwinrm.ExecuteCommandError; if errors.As(err, &ece) { fmt.Println("BODY", ece.Body) }
 		return transport.Result{}, c.unreachable("starting a command", err)
 	}
 	var stdout, stderr bytes.Buffer

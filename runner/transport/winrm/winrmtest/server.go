@@ -262,7 +262,12 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request, cs *connState, e
 	scheme, token, _ := strings.Cut(authz, " ")
 	switch {
 	case authz == "":
-		if cs.user == "" {
+		// Without an Authorization header only a message sealed with the
+		// connection's NTLM context is authenticated; anything else is
+		// challenged, which also starts a new handshake for clients that
+		// want one (masterzen's Encryption re-authenticates per request).
+		ct := strings.ToLower(r.Header.Get("Content-Type"))
+		if cs.user == "" || cs.seal == nil || !strings.HasPrefix(ct, "multipart/encrypted") {
 			s.challenge(w, "")
 			return http.StatusUnauthorized
 		}
