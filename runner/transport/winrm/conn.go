@@ -77,10 +77,7 @@ func newClient(cfg *config) (*mzwinrm.Client, error) {
 			if cfg.https {
 				return nil, errors.New("NTLM message encryption over HTTPS is not supported; use ansible_winrm_message_encryption=auto")
 			}
-			params.TransportDecorator = func() mzwinrm.Transporter {
-				e, _ := mzwinrm.NewEncryption("ntlm")
-				return e
-			}
+			params.TransportDecorator = func() mzwinrm.Transporter { return newSealedNTLM(cfg.user, cfg.password) }
 		}
 	case authCertificate:
 		params.TransportDecorator = func() mzwinrm.Transporter { return &mzwinrm.ClientAuthRequest{} }

@@ -133,7 +133,7 @@ func (s *sealSession) unwrapBody(body []byte) ([]byte, error) {
 		}
 		payload = bytes.TrimSuffix(payload, []byte(encBoundary+"--\r\n"))
 		if len(payload) < 4 {
-			return nil, fmt.Errorf("short encrypted payload %d segs, body %q", len(segs), body[:min(len(body), 400)])
+			return nil, errors.New("short encrypted payload")
 		}
 		sl := int(binary.LittleEndian.Uint32(payload))
 		if sl != 16 || len(payload) < 4+sl {
