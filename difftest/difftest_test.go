@@ -70,9 +70,12 @@ var cases = []testCase{
 	{name: "roles_tags_skip", dir: "roles_tags", args: []string{"--skip-tags", "leader,blk,inc"}},
 	{name: "roles_tags_never", dir: "roles_tags", args: []string{"--tags", "never"}},
 	{name: "roles_list_tasks", dir: "roles_tags", args: []string{"--list-tasks"}, listOnly: true},
+	{name: "execution", dir: "execution"},
+	{name: "execution_limit", dir: "execution", args: []string{"--limit", "web[0:1],db2"}},
+	{name: "files_modules", dir: "files_modules"},
 	{name: "seed_list_tasks_test", dir: "seed", args: []string{"--tags", "test", "--list-tasks"}, listOnly: true},
 
-	// One swarmbook bug each; see knownDifferences.
+	// One swarmbook bug each (fixed ones stay as regression cases); see knownDifferences.
 	{name: "bug_vars_files", dir: "bug_vars_files"},
 	{name: "bug_ansible_host", dir: "bug_ansible_host"},
 	{name: "bug_include_role", dir: "bug_include_role"},
@@ -94,21 +97,15 @@ var cases = []testCase{
 // differ. They still run; a mismatch is logged, not failed, and a match is
 // reported so the entry can be removed.
 var knownDifferences = map[string]string{
-	"bug_ansible_host":        "ansible_host is undefined when the inventory does not set it (Ansible: inventory_hostname)",
-	"bug_include_role":        "include_role prints 'included:' and counts ok=1 (Ansible: neither)",
-	"bug_check_banner":        "--check prints a DRY RUN banner after the recap (Ansible: only with check_mode_markers)",
-	"magic_check":             "--check prints a DRY RUN banner after the recap (Ansible: only with check_mode_markers)",
-	"bug_register_skipped":    "a skipped task's registered result lacks skipped=true, so `is skipped` is false",
-	"bug_until_attempts":      "attempts after exhausting until/retries is retries+1 (Ansible 2.14 reports retries)",
-	"bug_end_host_play_hosts": "meta end_host leaves the host in ansible_play_hosts",
-	"bug_parse_exit":          "a YAML syntax error exits 1 (Ansible: 4)",
-	"bug_test_kwargs":         "a Jinja test call with keyword arguments (version(..., strict=true)) does not parse",
-	"bug_lookup_search_path":  "file/template/first_found lookups do not search files/ and templates/ next to the playbook",
-	"bug_filters_missing":     "dict(list of pairs) fails; from_yaml_all filter missing",
-	"bug_dict_order":          "dict insertion order is lost (dict2items, to_json, keys())",
-	"bug_dup_role_handler":    "a role run twice (different params) runs its notified handler twice (Ansible: once)",
-	"bug_include_apply":       "include_tasks apply: {tags: [...]} does not tag the included tasks, so --tags skips them",
-	"bug_set_fact_loop":       "set_fact in a loop does not see earlier iterations; skipped loop items lack skipped=true",
+	"roles_list_tasks":       "--list-tasks omits tags inherited from import_role's tags on the role's tasks",
+	"bug_parse_exit":         "a YAML syntax error exits 1 (Ansible: 4)",
+	"bug_test_kwargs":        "a Jinja test call with keyword arguments (version(..., strict=true)) does not parse",
+	"bug_lookup_search_path": "file/template/first_found lookups do not search files/ and templates/ next to the playbook",
+	"bug_filters_missing":    "dict(list of pairs) fails; from_yaml_all filter missing",
+	"bug_dict_order":         "dict insertion order is lost (dict2items, to_json, keys())",
+	"bug_dup_role_handler":   "a role run twice (different params) runs its notified handler twice (Ansible: once)",
+	"bug_include_apply":      "include_tasks apply: {tags: [...]} does not tag the included tasks, so --tags skips them",
+	"bug_set_fact_loop":      "set_fact in a loop does not see earlier iterations; skipped loop items lack skipped=true",
 }
 
 // result is what one tool did for one case.
