@@ -240,7 +240,7 @@ func TestLab(t *testing.T) {
 	// A real docker swarm across the lab machines.
 	begin = time.Now()
 	formSwarm(ctx, t, opts, managers, workers)
-	tm.add("swarm init + join by hand", time.Since(begin))
+	tm.add("swarm init + join + service by hand", time.Since(begin))
 
 	// Down: nothing left.
 	begin = time.Now()
@@ -340,7 +340,58 @@ func formSwarm(ctx context.Context, t *testing.T, opts Options, managers, worker
 	if nManagers != managers {
 		t.Errorf("%d managers in the swarm, want %d", nManagers, managers)
 	}
-	if _, err := opts.SSH(ctx, leader.Name, "sudo docker network create --driver overlay swarmbook-lab-check && sudo docker network rm swarmbook-lab-check"); err != nil {
-		t.Errorf("overlay network: %v", err)
+	runService(ctx, t, opts, ms)
+}
+
+// tinyImage makes a small image from a node's own files (no registry): sleep and true with their libc.
+const tinyImage = "tar -C / -ch usr/bin/sleep usr/bin/true lib64/ld-linux-x86-64.so.2 usr/lib/x86_64-linux-gnu/libc.so.6 " +
+	"| sudo docker import - swarmbook/tiny:1 >/dev/null && sudo docker run --rm swarmbook/tiny:1 /usr/bin/true"
+
+// runService checks that nested containers run on every node and that a swarm service on an overlay
+// network gets one running task per node.
+func runService(ctx context.Context, t *testing.T, opts Options, ms []Machine) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Minute)
+	defer cancel()
+	var wg sync.WaitGroup
+	for _, m := range ms {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := opts.SSH(ctx, m.Name, tinyImage); err != nil {
+				t.Errorf("%s: container in the node: %v", m.Name, err)
+			}
+		}()
+	}
+	wg.Wait()
+	if t.Failed() {
+		return
+	}
+	leader := ms[0].Name
+	create := fmt.Sprintf("sudo docker network create --driver overlay swarmbook-lab-check >/dev/null && "+
+		"sudo docker service create --quiet --name swarmbook-lab-check --network swarmbook-lab-check "+
+		"--replicas %d --replicas-max-per-node 1 swarmbook/tiny:1 /usr/bin/sleep 600 >/dev/null", len(ms))
+	if _, err := opts.SSH(ctx, leader, create); err != nil {
+		t.Fatalf("service create: %v", err)
+	}
+	out, err := opts.SSH(ctx, leader, "sudo docker service ps swarmbook-lab-check --filter desired-state=running --format '{{.Node}} {{.CurrentState}}'")
+	if err != nil {
+		t.Fatalf("service ps: %v", err)
+	}
+	t.Logf("docker service ps:\n%s", out)
+	nodes := map[string]bool{}
+	for _, l := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		f := strings.Fields(l)
+		if len(f) < 2 || f[1] != "Running" {
+			t.Errorf("service task not running: %q", l)
+			continue
+		}
+		nodes[f[0]] = true
+	}
+	if len(nodes) != len(ms) {
+		t.Errorf("service runs on %d nodes, want %d", len(nodes), len(ms))
+	}
+	if _, err := opts.SSH(ctx, leader, "sudo docker service rm swarmbook-lab-check >/dev/null && sudo docker network rm swarmbook-lab-check >/dev/null || true"); err != nil {
+		t.Errorf("service rm: %v", err)
 	}
 }
