@@ -194,10 +194,27 @@ func (r *run) lookupCall(args []any, kw map[string]any, wantlist bool) (any, err
 }
 
 func (r *run) find(subdir, name string) (string, error) {
-	if filepath.IsAbs(name) || r.st.e.opts.Find == nil {
+	if filepath.IsAbs(name) {
 		return name, nil
 	}
-	return r.st.e.opts.Find(subdir, name)
+	if r.st.e.opts.Find != nil {
+		return r.st.e.opts.Find(subdir, name)
+	}
+	// Without a finder, search as Ansible does from the scope: the role's
+	// directory, then the playbook's.
+	var cands []string
+	for _, v := range []string{"role_path", "playbook_dir"} {
+		dir, ok := r.st.scope.Lookup(v)
+		if d, isStr := dir.(string); ok && isStr && d != "" {
+			cands = append(cands, filepath.Join(d, subdir, name), filepath.Join(d, name))
+		}
+	}
+	for _, c := range cands {
+		if _, err := os.Stat(c); err == nil {
+			return c, nil
+		}
+	}
+	return name, nil
 }
 
 func lFile(r *run, terms []any, kw map[string]any) ([]any, error) {
