@@ -8,6 +8,7 @@ import (
 	"github.com/swarmbook/swarmbook/modules/control"
 	"github.com/swarmbook/swarmbook/modules/files"
 	"github.com/swarmbook/swarmbook/modules/hostsetup"
+	"github.com/swarmbook/swarmbook/modules/swarm"
 	"github.com/swarmbook/swarmbook/modules/system"
 )
 
@@ -19,5 +20,6 @@ func Registry() *modules.Registry {
 		files.Modules(),
 		hostsetup.Modules(),
 		system.Modules(),
+		swarm.Modules(),
 	)
 }
