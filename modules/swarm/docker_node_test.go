@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-func nodeLab(t *testing.T) *lab {
+func nodeLab(t *testing.T) *fakeLab {
 	l := newLab(t)
 	for i, h := range []string{"swarm-manager-01", "swarm-manager-02", "swarm-manager-03"} {
 		l.hosts[h].on("docker info", fixture(t, "info_manager"+string(rune('1'+i))+".json"), 0)

@@ -9,15 +9,15 @@ import (
 const testToken = "SWMTKN-1-3pu6hszjas19xyp7ghgosyx9k8atbfcr8p2is99znpy26u2lkl-1awxwuwd3z9j1z3puu7rcgdbx"
 
 func TestDockerSwarm(t *testing.T) {
-	type setup func(t *testing.T, l *lab)
+	type setup func(t *testing.T, l *fakeLab)
 	inactive := func(hosts ...string) setup {
-		return func(t *testing.T, l *lab) {
+		return func(t *testing.T, l *fakeLab) {
 			for _, h := range hosts {
 				l.hosts[h].on("docker info", fixture(t, "info_inactive.json"), 0)
 			}
 		}
 	}
-	managers := func(t *testing.T, l *lab) {
+	managers := func(t *testing.T, l *fakeLab) {
 		for i, h := range []string{"swarm-manager-01", "swarm-manager-02", "swarm-manager-03"} {
 			l.hosts[h].on("docker info", fixture(t, "info_manager"+string(rune('1'+i))+".json"), 0)
 			l.hosts[h].on("docker node ls", fixture(t, "node_ls.json"), 0)
@@ -40,7 +40,7 @@ func TestDockerSwarm(t *testing.T) {
 		{
 			name: "not in swarm: first manager initialises",
 			host: "swarm-manager-01",
-			setup: []setup{inactive("swarm-manager-01", "swarm-manager-02", "swarm-manager-03"), func(t *testing.T, l *lab) {
+			setup: []setup{inactive("swarm-manager-01", "swarm-manager-02", "swarm-manager-03"), func(t *testing.T, l *fakeLab) {
 				h := l.hosts["swarm-manager-01"]
 				h.on("docker swarm init", "Swarm initialized: current node (p3ho8ah3rkrnwa0dkqiwvlqml) is now a manager.", 0).then = func() {
 					h.on("docker info", fixture(t, "info_manager1.json"), 0)
@@ -69,7 +69,7 @@ func TestDockerSwarm(t *testing.T) {
 		{
 			name: "manager of another swarm: refused, both IDs named",
 			host: "swarm-manager-03",
-			setup: []setup{managers, func(t *testing.T, l *lab) {
+			setup: []setup{managers, func(t *testing.T, l *fakeLab) {
 				l.hosts["swarm-manager-03"].on("docker info", fixture(t, "info_manager_other.json"), 0)
 			}},
 			failed: "node zz9k1m2n3b4v5c6x7l8k9j0h1 is a manager of swarm o7s2n1q9d3x4m5b6v7c8z9a0k, but the managers of group swarm-manager are in swarm w1e4wa4ep2d2n3a2b1ce5y6vt",
@@ -78,7 +78,7 @@ func TestDockerSwarm(t *testing.T) {
 		{
 			name: "worker of another swarm: refused",
 			host: "swarm-worker-01",
-			setup: []setup{managers, func(t *testing.T, l *lab) {
+			setup: []setup{managers, func(t *testing.T, l *fakeLab) {
 				l.hosts["swarm-worker-01"].on("docker info", fixture(t, "info_worker_stray.json"), 0)
 			}},
 			args:   map[string]any{"state": "join", "role": "worker"},
@@ -88,7 +88,7 @@ func TestDockerSwarm(t *testing.T) {
 		{
 			name: "worker of another swarm with force_rejoin: leaves and joins",
 			host: "swarm-worker-01",
-			setup: []setup{managers, func(t *testing.T, l *lab) {
+			setup: []setup{managers, func(t *testing.T, l *fakeLab) {
 				h := l.hosts["swarm-worker-01"]
 				h.on("docker info", fixture(t, "info_worker_stray.json"), 0)
 				h.on("docker swarm leave --force", "Node left the swarm.", 0).then = func() {
@@ -105,7 +105,7 @@ func TestDockerSwarm(t *testing.T) {
 		{
 			name: "worker wanted as manager: wrong role reported",
 			host: "swarm-worker-01",
-			setup: []setup{managers, func(t *testing.T, l *lab) {
+			setup: []setup{managers, func(t *testing.T, l *fakeLab) {
 				l.hosts["swarm-worker-01"].on("docker info", fixture(t, "info_worker1.json"), 0)
 			}},
 			args:   map[string]any{"state": "join", "role": "manager"},
@@ -114,7 +114,7 @@ func TestDockerSwarm(t *testing.T) {
 		{
 			name: "pending node detected",
 			host: "swarm-worker-02",
-			setup: []setup{managers, func(t *testing.T, l *lab) {
+			setup: []setup{managers, func(t *testing.T, l *fakeLab) {
 				l.hosts["swarm-worker-02"].on("docker info", fixture(t, "info_pending.json"), 0)
 			}},
 			args:   map[string]any{"state": "join"},
@@ -124,7 +124,7 @@ func TestDockerSwarm(t *testing.T) {
 		{
 			name: "leader down: the fresh manager joins the live one, no new swarm",
 			host: "swarm-manager-03",
-			setup: []setup{managers, func(t *testing.T, l *lab) {
+			setup: []setup{managers, func(t *testing.T, l *fakeLab) {
 				l.peers.down["swarm-manager-01"] = true
 				h := l.hosts["swarm-manager-03"]
 				h.on("docker info", fixture(t, "info_inactive.json"), 0)
@@ -139,7 +139,7 @@ func TestDockerSwarm(t *testing.T) {
 		{
 			name: "first manager fresh, another unreachable: refuses to initialise",
 			host: "swarm-manager-01",
-			setup: []setup{inactive("swarm-manager-01", "swarm-manager-03"), func(t *testing.T, l *lab) {
+			setup: []setup{inactive("swarm-manager-01", "swarm-manager-03"), func(t *testing.T, l *fakeLab) {
 				l.peers.down["swarm-manager-02"] = true
 			}},
 			failed: "refusing to initialise a swarm: swarm-manager-02 of group swarm-manager cannot be reached",
@@ -148,7 +148,7 @@ func TestDockerSwarm(t *testing.T) {
 		{
 			name: "join with no manager at all reachable",
 			host: "swarm-worker-01",
-			setup: []setup{inactive("swarm-worker-01"), func(t *testing.T, l *lab) {
+			setup: []setup{inactive("swarm-worker-01"), func(t *testing.T, l *fakeLab) {
 				l.peers.down["swarm-manager-01"], l.peers.down["swarm-manager-02"], l.peers.down["swarm-manager-03"] = true, true, true
 			}},
 			args:   map[string]any{"state": "join"},
@@ -163,7 +163,7 @@ func TestDockerSwarm(t *testing.T) {
 		{
 			name: "availability converged through a manager",
 			host: "swarm-worker-01",
-			setup: []setup{managers, func(t *testing.T, l *lab) {
+			setup: []setup{managers, func(t *testing.T, l *fakeLab) {
 				l.hosts["swarm-worker-01"].on("docker info", fixture(t, "info_worker1.json"), 0)
 				l.hosts["swarm-manager-01"].on("docker node update --availability pause", "9bq0n2kc5i7wvm3x4y8z1a2b3", 0)
 			}},

@@ -171,14 +171,14 @@ func (p *fakePeers) Conn(_ context.Context, host string) (transport.Conn, error)
 func (p *fakePeers) Group(name string) []string { return p.groups[name] }
 func (p *fakePeers) Vars(string) map[string]any { return nil }
 
-// lab is a fake 3-manager, 2-worker inventory.
-type lab struct {
+// fakeLab is a fake 3-manager, 2-worker inventory.
+type fakeLab struct {
 	hosts map[string]*fakeConn
 	peers *fakePeers
 }
 
-func newLab(t *testing.T) *lab {
-	l := &lab{hosts: map[string]*fakeConn{}}
+func newLab(t *testing.T) *fakeLab {
+	l := &fakeLab{hosts: map[string]*fakeConn{}}
 	names := []string{"swarm-manager-01", "swarm-manager-02", "swarm-manager-03", "swarm-worker-01", "swarm-worker-02"}
 	for _, n := range names {
 		l.hosts[n] = newFake(t, n)
@@ -190,7 +190,7 @@ func newLab(t *testing.T) *lab {
 	return l
 }
 
-func (l *lab) target(host string, check bool) *modules.Target {
+func (l *fakeLab) target(host string, check bool) *modules.Target {
 	return &modules.Target{Host: host, Conn: l.hosts[host], Check: check, Peers: l.peers, Diff: true}
 }
 
