@@ -158,6 +158,7 @@ func (pr *playRun) commit(ctx context.Context, rt *report.Task, t *playbook.Task
 		pr.applyEffects(host, t, res)
 		if t.Register != "" {
 			hs.setFacts[t.Register] = stripInternal(res.fields)
+			hs.registered[t.Register] = true
 		}
 		if (res.status == report.StatusChanged || (res.status == report.StatusFailed && res.ignored && truthy(res.fields["changed"]))) && len(t.Notify) > 0 {
 			pr.notify(ctx, host, t)
@@ -215,6 +216,7 @@ func (pr *playRun) applyEffects(host string, t *playbook.Task, res *taskResult) 
 		hs := r.host(host)
 		for k, v := range out.SetVars {
 			hs.setFacts[k] = v
+			delete(hs.registered, k)
 		}
 		for k, v := range out.IncludedVars {
 			hs.includeVars[k] = v
@@ -239,6 +241,7 @@ func (pr *playRun) shareRunOnce(t *playbook.Task, first string, res *taskResult)
 		}
 		if t.Register != "" {
 			pr.r.host(h).setFacts[t.Register] = stripInternal(res.fields)
+			pr.r.host(h).registered[t.Register] = true
 		}
 		pr.applyEffects(h, t, res)
 	}

@@ -9,9 +9,10 @@ import (
 // hostState is what the run keeps about one host across tasks and plays.
 type hostState struct {
 	name        string
-	facts       map[string]any // gathered facts, with their ansible_ prefix
-	setFacts    map[string]any // set_fact and registered variables
-	includeVars map[string]any // include_vars
+	facts       map[string]any  // gathered facts, with their ansible_ prefix
+	setFacts    map[string]any  // set_fact and registered variables
+	registered  map[string]bool // names in setFacts that hold module results (never templated)
+	includeVars map[string]any  // include_vars
 
 	// per play
 	failed      bool // failed in this play (removed from it)

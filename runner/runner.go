@@ -207,7 +207,7 @@ func (r *Runner) host(name string) *hostState {
 	defer r.mu.Unlock()
 	h := r.hosts[name]
 	if h == nil {
-		h = &hostState{name: name, facts: map[string]any{}, setFacts: map[string]any{}, includeVars: map[string]any{}}
+		h = &hostState{name: name, facts: map[string]any{}, setFacts: map[string]any{}, includeVars: map[string]any{}, registered: map[string]bool{}}
 		r.hosts[name] = h
 	}
 	return h

@@ -43,15 +43,15 @@ func (pr *playRun) hostScope(host string) *vars.Scope {
 		sc = sc.With(vars.RoleDefaults, d)
 	}
 	sc = sc.With(vars.Inventory, r.opts.Inventory.Vars(host))
-	sc = sc.With(vars.Facts, hs.factsView())
+	sc = sc.WithUnsafe(vars.Facts, hs.factsView(), nil, true)
 	sc = sc.With(vars.PlayVars, pr.play.Vars.Values)
 	sc = sc.With(vars.VarsFiles, pr.varsFiles[host])
 	for _, v := range pr.roleVars {
 		sc = sc.With(vars.RoleVars, v)
 	}
 	sc = sc.With(vars.IncludeVars, hs.includeVars)
-	sc = sc.With(vars.SetFacts, hs.setFacts)
-	sc = sc.With(vars.SetFacts, hs.rescueVars)
+	sc = sc.WithUnsafe(vars.SetFacts, hs.setFacts, hs.registered, false)
+	sc = sc.WithUnsafe(vars.SetFacts, hs.rescueVars, nil, true)
 	sc = sc.With(vars.ExtraVars, r.extra)
 	sc = sc.With(vars.Magic, pr.sharedMagic())
 	sc = sc.With(vars.Magic, pr.magic(host))
@@ -72,7 +72,7 @@ func (pr *playRun) scope(host string, t *playbook.Task) *vars.Scope {
 		sc = sc.With(vars.RoleDefaults, role.Defaults.Values)
 	}
 	sc = sc.With(vars.Inventory, r.opts.Inventory.Vars(host))
-	sc = sc.With(vars.Facts, hs.factsView())
+	sc = sc.WithUnsafe(vars.Facts, hs.factsView(), nil, true)
 	sc = sc.With(vars.PlayVars, pr.play.Vars.Values)
 	sc = sc.With(vars.VarsFiles, pr.varsFiles[host])
 	for _, v := range pr.roleVars {
@@ -91,8 +91,8 @@ func (pr *playRun) scope(host string, t *playbook.Task) *vars.Scope {
 	}
 	sc = sc.With(vars.TaskVars, t.Vars.Values)
 	sc = sc.With(vars.IncludeVars, hs.includeVars)
-	sc = sc.With(vars.SetFacts, hs.setFacts)
-	sc = sc.With(vars.SetFacts, hs.rescueVars)
+	sc = sc.WithUnsafe(vars.SetFacts, hs.setFacts, hs.registered, false)
+	sc = sc.WithUnsafe(vars.SetFacts, hs.rescueVars, nil, true)
 	if role != nil {
 		sc = sc.With(vars.RoleParams, role.Params.Values)
 	}
@@ -247,7 +247,7 @@ func (h *hostVars) Get(key string) (any, bool) {
 	if !ok {
 		return nil, false
 	}
-	if key == "hostvars" {
+	if key == "hostvars" || h.sc.Unsafe(key) {
 		return v, true
 	}
 	out, err := h.pr.r.tmpl.RenderValue(context.Background(), v, h.sc)

@@ -255,7 +255,7 @@ func (pr *playRun) executeOne(ctx context.Context, t *playbook.Task, host string
 		res.fields["attempts"] = attempts
 		rsc := sc
 		if t.Register != "" {
-			rsc = sc.With(vars.Loop, map[string]any{t.Register: res.fields})
+			rsc = sc.WithUnsafe(vars.Loop, map[string]any{t.Register: res.fields}, nil, true)
 		}
 		done, err := pr.truthAll(ctx, until, rsc)
 		if err != nil {
@@ -436,7 +436,7 @@ func (pr *playRun) postConditions(ctx context.Context, t *playbook.Task, sc *var
 	}
 	rsc := sc
 	if t.Register != "" {
-		rsc = sc.With(vars.Loop, map[string]any{t.Register: res.fields})
+		rsc = sc.WithUnsafe(vars.Loop, map[string]any{t.Register: res.fields}, nil, true)
 	}
 	if len(t.ChangedWhen) > 0 {
 		ch, err := pr.truthAll(ctx, t.ChangedWhen, rsc)

@@ -29,6 +29,13 @@ func (e *Engine) newState(ctx context.Context, s Scope) *state {
 	return &state{e: e, ctx: ctx, scope: s}
 }
 
+// UnsafeScope is implemented by scopes that know which variables hold data
+// that must never be templated again — module results, registered values
+// and facts — as Ansible marks them AnsibleUnsafe.
+type UnsafeScope interface {
+	Unsafe(name string) bool
+}
+
 type emptyScope struct{}
 
 func (emptyScope) Lookup(string) (any, bool) { return nil, false }
@@ -45,6 +52,9 @@ func (st *state) variable(name string) (any, bool, error) {
 		return nil, false, nil
 	}
 	raw = normalize(raw)
+	if us, ok := st.scope.(UnsafeScope); ok && us.Unsafe(name) {
+		return raw, true, nil
+	}
 	if _, lazy := raw.(Mapping); lazy || name == "vars" || !hasTemplate(raw) {
 		return raw, true, nil
 	}

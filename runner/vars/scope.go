@@ -37,11 +37,41 @@ type Scope struct {
 type layer struct {
 	level Level
 	vars  map[string]any
+	// unsafe names variables of this layer that hold data which must
+	// never be templated (module results); allUnsafe marks the whole layer.
+	unsafe    map[string]bool
+	allUnsafe bool
 }
 
 // With returns a scope with m added at level (above any existing layer of
 // the same level). Nil or empty maps are skipped.
 func (s *Scope) With(level Level, m map[string]any) *Scope {
+	return s.with(layer{level: level, vars: m})
+}
+
+// WithUnsafe is With for a layer whose variables named in unsafe (or all of
+// them, when all is true) hold data that must never be templated.
+func (s *Scope) WithUnsafe(level Level, m map[string]any, unsafe map[string]bool, all bool) *Scope {
+	return s.with(layer{level: level, vars: m, unsafe: unsafe, allUnsafe: all})
+}
+
+// Unsafe reports whether the visible value of name is data that must not
+// be templated.
+func (s *Scope) Unsafe(name string) bool {
+	if s == nil {
+		return false
+	}
+	for i := len(s.layers) - 1; i >= 0; i-- {
+		l := s.layers[i]
+		if _, ok := l.vars[name]; ok {
+			return l.allUnsafe || l.unsafe[name]
+		}
+	}
+	return false
+}
+
+func (s *Scope) with(nl layer) *Scope {
+	level, m := nl.level, nl.vars
 	if len(m) == 0 {
 		return s
 	}
@@ -56,7 +86,7 @@ func (s *Scope) With(level Level, m map[string]any) *Scope {
 	}
 	out := make([]layer, 0, len(base)+1)
 	out = append(out, base[:i]...)
-	out = append(out, layer{level, m})
+	out = append(out, nl)
 	out = append(out, base[i:]...)
 	return &Scope{layers: out}
 }

@@ -63,10 +63,9 @@ func (a *ntlmAcceptor) challengeFor(negotiate []byte) ([]byte, error) {
 	cflags := le32(negotiate[12:])
 	supported := uint32(flagUnicode | flagRequestTarg | flagSign | flagSeal | flagNTLM | flagAlwaysSign |
 		flagESS | flagVersion | flag128 | flagKeyExch | flag56)
-	a.flags = cflags&supported | flagTargetInfo | flagTargetServer
-	if a.flags&flagUnicode == 0 {
-		return nil, errors.New("NTLM client does not offer Unicode")
-	}
+	// Unicode is always chosen (python ntlm-auth offers only OEM and still
+	// follows a Unicode CHALLENGE, as Windows acceptors answer).
+	a.flags = cflags&supported | flagUnicode | flagTargetInfo | flagTargetServer
 	a.negotiate = append([]byte(nil), negotiate...)
 
 	target := utf16le(a.computer)
