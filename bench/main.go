@@ -13,6 +13,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"log"
@@ -36,8 +37,15 @@ func main() {
 	keep := flag.Bool("keep", false, "keep the scratch directory")
 	bin := flag.String("swarmbook", "", "use this swarmbook binary instead of building ./cmd/swarmbook")
 	commit := flag.String("swarmbook-commit", "", "with -swarmbook: the commit it was built from, for the report")
+	replot := flag.String("replot", "", "only redraw the markdown and chart of this results JSON (into -out)")
 	flag.Parse()
 	log.SetFlags(log.Ltime)
+	if *replot != "" {
+		if err := redraw(*replot, *out); err != nil {
+			log.Fatal(err)
+		}
+		return
+	}
 
 	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer cancel()
@@ -134,6 +142,19 @@ func run(ctx context.Context, mode, out, only, toolsFlag string, reps int, budge
 	}
 	fmt.Print(results.markdown(results.pngName()))
 	return nil
+}
+
+// redraw rewrites the markdown and chart of a saved results file.
+func redraw(path, out string) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	var r results
+	if err := json.Unmarshal(b, &r); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return r.save(out)
 }
 
 // addresses returns the sshd addresses for a cell's hosts: the first
