@@ -2,7 +2,7 @@
 # Installs the Debian packages swarmbook's tests and lab use. Idempotent; run as root.
 set -euo pipefail
 need=()
-for p in ansible openssh-server openssh-client sudo python3-winrm sshpass docker.io debootstrap iproute2 iptables nftables cifs-utils curl ca-certificates git make nodejs npm; do
+for p in ansible openssh-server openssh-client sudo python3-winrm sshpass docker.io debootstrap iproute2 iptables nftables cifs-utils curl ca-certificates git make; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || need+=("$p")
 done
 if ((${#need[@]})); then

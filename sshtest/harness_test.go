@@ -220,7 +220,7 @@ func count(recap map[string]string, host, key string) string {
 
 // seedHosts creates the state the module playbook starts from under
 // root/<alias> for every server: the directory skeleton, a file to delete,
-// a file to remove with command removes=, a file to chmod.
+// a file to remove with command removes=, a file to chmod, a file to edit.
 func (l *lab) seedHosts(t *testing.T, root string) {
 	t.Helper()
 	for _, s := range l.set.Servers {
@@ -233,9 +233,10 @@ func (l *lab) seedHosts(t *testing.T, root string) {
 				t.Fatal(err)
 			}
 		}
-		for name, mode := range map[string]os.FileMode{"gone": 0o644, "seed/toremove": 0o644, "seed/modeme": 0o666} {
+		files := map[string]string{"gone": "gone\n", "seed/toremove": "x\n", "seed/modeme": "m\n", "edit/app.ini": "# config\nport=80\nname=old\n"}
+		for name, mode := range map[string]os.FileMode{"gone": 0o644, "seed/toremove": 0o644, "seed/modeme": 0o666, "edit/app.ini": 0o644} {
 			p := filepath.Join(base, name)
-			if err := os.WriteFile(p, []byte(name+"\n"), mode); err != nil {
+			if err := os.WriteFile(p, []byte(files[name]), mode); err != nil {
 				t.Fatal(err)
 			}
 			os.Chmod(p, mode) // umask

@@ -226,3 +226,22 @@ func rowByID(rows []NodeRow, id string) (NodeRow, bool) {
 	}
 	return NodeRow{}, false
 }
+
+// managerFor returns the host to run manager-only commands on: the target
+// when it is a manager, else a live manager of group.
+func managerFor(ctx context.Context, t *modules.Target, group string) (*host, string, error) {
+	self := targetHost(t)
+	st, err := self.swarmState(ctx)
+	if err != nil {
+		return nil, "", err
+	}
+	if st.Manager() {
+		return self, t.Host, nil
+	}
+	c := survey(ctx, t, group)
+	live := c.live()
+	if len(live) == 0 {
+		return nil, "", fail("%s is not a swarm manager and no live manager of group %s answers (%s)", t.Host, group, c.summary())
+	}
+	return live[0].h, live[0].name, nil
+}

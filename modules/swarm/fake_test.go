@@ -88,13 +88,19 @@ func (f *fakeConn) answer(cmd string) (string, int) {
 }
 
 func matches(cmd, match string) bool {
-	rest := cmd
+	var toks []string
+	for _, w := range strings.Fields(cmd) {
+		toks = append(toks, strings.TrimRight(strings.Trim(w, "'"), ";"))
+	}
+	i := 0
 	for _, w := range strings.Fields(match) {
-		i := strings.Index(rest, w)
-		if i < 0 {
+		for i < len(toks) && toks[i] != w {
+			i++
+		}
+		if i == len(toks) {
 			return false
 		}
-		rest = rest[i+len(w):]
+		i++
 	}
 	return true
 }
@@ -212,3 +218,5 @@ func noSecret(t *testing.T, out modules.Outcome, secret string) {
 		t.Fatalf("secret %q visible in outcome: %s", secret, visible)
 	}
 }
+
+func writeFile(p, s string) error { return os.WriteFile(p, []byte(s), 0o644) }

@@ -189,13 +189,13 @@ func TestSwarmLab(t *testing.T) {
 	t.Logf("lab up in %s", time.Since(start).Round(time.Second))
 
 	files := map[string]string{
-		"hosts.ini": labInventory,
-		"group_vars/all.yml": fmt.Sprintf("ansible_ssh_common_args: \"-F %s/ssh.config\"\nansible_user: vagrant\nansible_become: true\n", dir),
+		"hosts.ini":                   labInventory,
+		"group_vars/all.yml":          fmt.Sprintf("ansible_ssh_common_args: \"-F %s/ssh.config\"\nansible_user: vagrant\nansible_become: true\n", dir),
 		"group_vars/swarm-worker.yml": "swarm_labels:\n  tier: app\n  zone: \"{{ inventory_hostname[-1] }}\"\n",
-		"swarm.yml": labPlaybook,
-		"drain.yml": "- hosts: swarm-worker-01\n  gather_facts: false\n  tasks:\n    - docker_node:\n        availability: drain\n        timeout: 120\n",
-		"demote.yml": "- hosts: swarm-manager-02\n  gather_facts: false\n  tasks:\n    - docker_node:\n        hostname: swarm-manager-03\n        role: worker\n",
-		"info.yml": "- hosts: swarm-worker-02\n  gather_facts: false\n  tasks:\n    - docker_swarm_info:\n        join_tokens: true\n      register: si\n    - debug: var=si\n",
+		"swarm.yml":                   labPlaybook,
+		"drain.yml":                   "- hosts: swarm-worker-01\n  gather_facts: false\n  tasks:\n    - docker_node:\n        availability: drain\n        timeout: 120\n",
+		"demote.yml":                  "- hosts: swarm-manager-02\n  gather_facts: false\n  tasks:\n    - docker_node:\n        hostname: swarm-manager-03\n        role: worker\n",
+		"info.yml":                    "- hosts: swarm-worker-02\n  gather_facts: false\n  tasks:\n    - docker_swarm_info:\n        join_tokens: true\n      register: si\n    - debug: var=si\n",
 	}
 	for name, body := range files {
 		p := filepath.Join(dir, name)

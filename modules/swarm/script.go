@@ -52,6 +52,10 @@ type dialect interface {
 	tempFile(name string) string
 	// remove renders a command deleting path.
 	remove(path string) string
+	// mkdir renders a command creating a directory and its parents.
+	mkdir(path string) string
+	// dir returns the directory part of a path.
+	dir(path string) string
 }
 
 // dialectFor picks the dialect of a connection.
@@ -247,4 +251,21 @@ func (psDialect) tempFile(name string) string {
 }
 func (psDialect) remove(path string) string {
 	return "Remove-Item -Force -ErrorAction SilentlyContinue -LiteralPath " + shquote.PowerShell(path)
+}
+
+func (shDialect) mkdir(p string) string { return "mkdir -p " + shquote.POSIX(p) }
+func (shDialect) dir(p string) string {
+	if i := strings.LastIndexByte(p, '/'); i > 0 {
+		return p[:i]
+	}
+	return "/"
+}
+func (psDialect) mkdir(p string) string {
+	return "New-Item -ItemType Directory -Force -Path " + shquote.PowerShell(p) + " | Out-Null"
+}
+func (psDialect) dir(p string) string {
+	if i := strings.LastIndexAny(p, `\/`); i > 0 {
+		return p[:i]
+	}
+	return p
 }

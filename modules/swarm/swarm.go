@@ -20,5 +20,11 @@ func Modules() map[string]modules.Module {
 		"docker_swarm":      swarmModule{},
 		"docker_swarm_info": swarmInfoModule{},
 		"docker_node":       nodeModule{},
+		"docker_network":    networkModule{},
+		"docker_secret":     objectModule{kind: "secret"},
+		"docker_config":     objectModule{kind: "config"},
+		"docker_stack":      stackModule{},
+		"docker_image":      imageModule{},
+		"docker_daemon":     daemonModule{},
 	}
 }

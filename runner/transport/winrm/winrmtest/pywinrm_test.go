@@ -15,6 +15,18 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
+const opensslLegacy = `openssl_conf = openssl_init
+[openssl_init]
+providers = provider_sect
+[provider_sect]
+default = default_sect
+legacy = legacy_sect
+[default_sect]
+activate = 1
+[legacy_sect]
+activate = 1
+`
+
 const pyUser, pyPass = "vagrant", "Vagr'ant \"pw\""
 
 // pywinrm runs testdata/pywinrm_scenarios.py with Debian's python3-winrm.
@@ -26,7 +38,13 @@ func pywinrm(t *testing.T, opts map[string]any) map[string]map[string]any {
 	}
 	b, _ := json.Marshal(opts)
 	cmd := exec.Command(py, filepath.Join("testdata", "pywinrm_scenarios.py"), string(b))
-	cmd.Env = append(os.Environ(), "NO_PROXY=127.0.0.1,localhost", "no_proxy=127.0.0.1,localhost")
+	// python ntlm-auth needs MD4, which OpenSSL 3 keeps in its legacy
+	// provider (Debian 12 does not load it by default).
+	conf := filepath.Join(t.TempDir(), "openssl.cnf")
+	if err := os.WriteFile(conf, []byte(opensslLegacy), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cmd.Env = append(os.Environ(), "NO_PROXY=127.0.0.1,localhost", "no_proxy=127.0.0.1,localhost", "OPENSSL_CONF="+conf)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("pywinrm: %v\n%s", err, out)
