@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/swarmbook/swarmbook/runner/playbook"
 	"github.com/swarmbook/swarmbook/runner/pyfmt"
@@ -173,6 +174,9 @@ func (pr *playRun) loadInclude(rq includeRequest) (*playbook.Task, error) {
 		blk.Block = []*playbook.Task{rblk}
 		return blk, nil
 	}
+	if apply, ok := t.Args["apply"].(map[string]any); ok {
+		applyKeywords(blk, apply)
+	}
 	tasks, err := pr.r.opts.Loader.LoadTasks(rq.item.file, blk, taskRole(t))
 	if err != nil {
 		return nil, err
@@ -190,4 +194,36 @@ func (pr *playRun) addRoleHandlers(role *playbook.Role) {
 		pr.addRoleHandlers(d)
 	}
 	pr.extraHandlers = append(pr.extraHandlers, role.Handlers...)
+}
+
+// applyKeywords gives an include's `apply:` keywords to the block that holds
+// the included tasks, so that they inherit them.
+func applyKeywords(blk *playbook.Task, apply map[string]any) {
+	switch tags := apply["tags"].(type) {
+	case string:
+		for _, tg := range strings.Split(tags, ",") {
+			blk.Tags = append(blk.Tags, strings.TrimSpace(tg))
+		}
+	case []any:
+		for _, tg := range tags {
+			blk.Tags = append(blk.Tags, fmt.Sprint(tg))
+		}
+	}
+	switch w := apply["when"].(type) {
+	case string:
+		blk.When = append(blk.When, playbook.Cond{Pos: blk.Pos, Expr: w})
+	case []any:
+		for _, c := range w {
+			blk.When = append(blk.When, playbook.Cond{Pos: blk.Pos, Expr: fmt.Sprint(c)})
+		}
+	}
+	if b, ok := apply["become"].(bool); ok {
+		blk.Keywords.Become = &b
+	}
+	if u, ok := apply["become_user"].(string); ok {
+		blk.Keywords.BecomeUser = u
+	}
+	if e, ok := apply["environment"]; ok {
+		blk.Keywords.Environment = append(blk.Keywords.Environment, e)
+	}
 }

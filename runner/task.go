@@ -77,6 +77,9 @@ func (pr *playRun) executeLoop(ctx context.Context, t *playbook.Task, host strin
 	agg := &taskResult{fields: map[string]any{}}
 	var results []any
 	changed, failed, allSkipped := false, false, true
+	// set_fact in a loop sees the values set by earlier items, as in
+	// Ansible's task executor.
+	var setSoFar map[string]any
 	for i, item := range items {
 		if ctx.Err() != nil {
 			break
@@ -88,7 +91,7 @@ func (pr *playRun) executeLoop(ctx context.Context, t *playbook.Task, host strin
 		if lc.Extended {
 			lv["ansible_loop"] = loopInfo(items, i)
 		}
-		isc := sc.With(vars.Loop, lv)
+		isc := sc.With(vars.SetFacts, setSoFar).With(vars.Loop, lv)
 		label := pyfmt.Str(item)
 		if lc.Label != "" {
 			if l, err := pr.r.tmpl.RenderString(ctx, lc.Label, isc); err == nil {
@@ -122,6 +125,14 @@ func (pr *playRun) executeLoop(ctx context.Context, t *playbook.Task, host strin
 		results = append(results, f)
 		agg.items = append(agg.items, &itemResult{status: one.status, fields: f, label: label, diffs: one.diffs})
 		agg.effects = append(agg.effects, one.effects...)
+		for _, eff := range one.effects {
+			for k, v := range eff.SetVars {
+				if setSoFar == nil {
+					setSoFar = map[string]any{}
+				}
+				setSoFar[k] = v
+			}
+		}
 		agg.includes = append(agg.includes, one.includes...)
 		agg.delegatedTo = one.delegatedTo
 		if len(agg.includes) > 0 {
