@@ -84,7 +84,8 @@ func checkScenarios(t *testing.T, s *Server, res map[string]map[string]any) {
 	if got := res["ps"]; got["stdout"] != "from ps\r\n" || got["rc"] != 1.0 || !strings.Contains(got["stderr"].(string), "ps failed") {
 		t.Errorf("ps: %v", got)
 	}
-	if s.Creates() != 1 || s.OpenShells() != 0 {
+	// One shell for the Protocol scenarios, one opened by Session.run_ps.
+	if s.Creates() != 2 || s.OpenShells() != 0 {
 		t.Errorf("creates=%d open=%d", s.Creates(), s.OpenShells())
 	}
 }

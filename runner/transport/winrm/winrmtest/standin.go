@@ -68,21 +68,27 @@ func StandInMain() {
 }
 
 type standIn struct {
-	root   string
-	vars   map[string]string
-	input  []byte
-	script string
-	stdout io.Writer
-	stderr io.Writer
+	root string
+	vars map[string]string
+	// readInput returns the pipeline input ($input).
+	readInput func() []byte
+	script    string
+	stdout    io.Writer
+	stderr    io.Writer
 }
 
 func runStandIn(cmdline, root string, stdin io.Reader, stdout, stderr io.Writer) int {
-	in, err := io.ReadAll(stdin)
-	if err != nil {
-		fmt.Fprintln(stderr, "stand-in: reading stdin:", err)
-		return 98
+	// stdin is read only when the invocation takes its script from it;
+	// otherwise (like powershell.exe) the stand-in does not wait for input
+	// a client may never close, and $input reads it on demand.
+	readAll := func() []byte {
+		in, err := io.ReadAll(stdin)
+		if err != nil {
+			fmt.Fprintln(stderr, "stand-in: reading stdin:", err)
+		}
+		return in
 	}
-	s := &standIn{root: root, vars: map[string]string{}, stdout: stdout, stderr: stderr}
+	s := &standIn{readInput: readAll, root: root, vars: map[string]string{}, stdout: stdout, stderr: stderr}
 	f := strings.Fields(cmdline)
 	enc := ""
 	for i := 1; i < len(f); i++ {
@@ -93,7 +99,7 @@ func runStandIn(cmdline, root string, stdin io.Reader, stdout, stderr io.Writer)
 			}
 		case "-command", "-c":
 			if i+1 < len(f) && f[i+1] == "-" {
-				s.script = string(in)
+				s.script = string(readAll())
 			}
 		}
 	}
@@ -109,15 +115,16 @@ func runStandIn(cmdline, root string, stdin io.Reader, stdout, stderr io.Writer)
 		}
 		decoded := string(utf16.Decode(u))
 		if strings.Contains(decoded, "OpenStandardInput") {
-			head, rest, ok := bytes.Cut(in, []byte("\n"))
+			head, rest, ok := bytes.Cut(readAll(), []byte("\n"))
 			n, err := strconv.Atoi(string(head))
 			if !ok || err != nil || n > len(rest) {
 				fmt.Fprintln(stderr, "stand-in: stdin is not framed as '<length>\\n<script>'")
 				return 98
 			}
-			s.script, s.input = string(rest[:n]), rest[n:]
+			input := rest[n:]
+			s.script, s.readInput = string(rest[:n]), func() []byte { return input }
 		} else {
-			s.script, s.input = decoded, in
+			s.script = decoded
 		}
 	}
 	return s.run()
@@ -198,7 +205,7 @@ func (s *standIn) statement(line string) (int, bool) {
 		}
 		return 0, false
 	case line == "$input | Write-Output":
-		_, _ = s.stdout.Write(s.input)
+		_, _ = s.stdout.Write(s.readInput())
 		return 0, false
 	case word == "exit" && len(toks) == 2:
 		n, err := strconv.Atoi(toks[1].text)
