@@ -10,6 +10,7 @@ import (
 	"github.com/swarmbook/swarmbook/modules/hostsetup"
 	"github.com/swarmbook/swarmbook/modules/swarm"
 	"github.com/swarmbook/swarmbook/modules/system"
+	"github.com/swarmbook/swarmbook/modules/windows"
 )
 
 // Registry returns a registry with every built-in module.
@@ -20,6 +21,7 @@ func Registry() *modules.Registry {
 		files.Modules(),
 		hostsetup.Modules(),
 		system.Modules(),
+		windows.Modules(),
 		swarm.Modules(),
 	)
 }

@@ -1,0 +1,151 @@
+package windows
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"path"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/swarmbook/swarmbook/modules"
+	"github.com/swarmbook/swarmbook/runner/transport"
+)
+
+// copyModule is win_copy, or win_template when template is set.
+type copyModule struct{ template bool }
+
+func (m copyModule) Spec() modules.Spec {
+	p := []modules.Param{
+		{Name: "src", Kind: modules.KindStr, Required: m.template},
+		{Name: "dest", Kind: modules.KindStr, Required: true},
+		{Name: "force", Kind: modules.KindBool, Default: true},
+		{Name: "backup", Kind: modules.KindBool, Default: false},
+	}
+	if m.template {
+		p = append(p, modules.Param{Name: "newline_sequence", Kind: modules.KindStr, Default: `\r\n`, Choices: []string{`\n`, `\r`, `\r\n`}})
+	} else {
+		p = append(p, modules.Param{Name: "content", Kind: modules.KindStr})
+	}
+	return modules.Spec{Params: p}
+}
+
+// destState is what destScript reports about the destination.
+type destState struct {
+	Exists bool   `json:"exists"`
+	IsDir  bool   `json:"isdir"`
+	SHA256 string `json:"sha256"`
+}
+
+func destScript(dest string) string {
+	return header + "$item = Get-Item -LiteralPath " + q(dest) + " -Force -ErrorAction SilentlyContinue\n" +
+		"if ($null -eq $item) { Write-Output '{\"exists\":false}' }\n" +
+		"elseif ($item.PSIsContainer) { Write-Output '{\"exists\":true,\"isdir\":true}' }\n" +
+		"else { Write-Output (ConvertTo-Json -Compress @{ exists = $true; isdir = $false; sha256 = (Get-FileHash -LiteralPath " + q(dest) + " -Algorithm SHA256).Hash }) }\n"
+}
+
+// copyNeeded decides whether the destination must be written.
+func copyNeeded(st destState, sum string, force bool) bool {
+	if !st.Exists {
+		return true
+	}
+	return force && !strings.EqualFold(st.SHA256, sum)
+}
+
+// winJoin joins a Windows directory and a file name.
+func winJoin(dir, name string) string {
+	return strings.TrimRight(dir, `\/`) + `\` + name
+}
+
+func (m copyModule) name() string {
+	if m.template {
+		return "win_template"
+	}
+	return "win_copy"
+}
+
+func (m copyModule) content(ctx context.Context, t *modules.Target, a modules.Args) ([]byte, string, error) {
+	if !m.template && a.Has("content") && a.Str("src") == "" {
+		return []byte(a.Str("content")), "", nil
+	}
+	src := a.Str("src")
+	if src == "" {
+		return nil, "", fmt.Errorf("src (or content) is required")
+	}
+	sub := "files"
+	if m.template {
+		sub = "templates"
+	}
+	p, err := t.Files.Find(sub, src)
+	if err != nil {
+		return nil, "", fmt.Errorf("could not find or access '%s'", src)
+	}
+	b, err := os.ReadFile(p)
+	if err != nil {
+		return nil, "", fmt.Errorf("could not read '%s': %w", src, err)
+	}
+	if !m.template {
+		return b, path.Base(strings.ReplaceAll(src, `\`, "/")), nil
+	}
+	text, err := t.Tmpl.RenderText(ctx, string(b), nil)
+	if err != nil {
+		return nil, "", fmt.Errorf("template error while templating '%s': %w", src, err)
+	}
+	nl := map[string]string{`\n`: "\n", `\r`: "\r", `\r\n`: "\r\n"}[a.Str("newline_sequence")]
+	text = strings.ReplaceAll(strings.ReplaceAll(text, "\r\n", "\n"), "\n", nl)
+	return []byte(text), path.Base(strings.ReplaceAll(src, `\`, "/")), nil
+}
+
+func (m copyModule) Run(ctx context.Context, t *modules.Target, a modules.Args) (modules.Outcome, error) {
+	if err := needPowerShell(t, m.name()); err != nil {
+		return fail(err.Error(), nil)
+	}
+	data, base, err := m.content(ctx, t, a)
+	if err != nil {
+		return fail(err.Error(), nil)
+	}
+	dest := a.Str("dest")
+	var st destState
+	if err := query(ctx, t, destScript(dest), &st); err != nil {
+		return fail(err.Error(), map[string]any{"dest": dest})
+	}
+	if st.IsDir || strings.HasSuffix(dest, `\`) {
+		if base == "" {
+			return fail("dest must be a file when content is used", map[string]any{"dest": dest})
+		}
+		dest = winJoin(dest, base)
+		if err := query(ctx, t, destScript(dest), &st); err != nil {
+			return fail(err.Error(), map[string]any{"dest": dest})
+		}
+	}
+	h := sha256.Sum256(data)
+	sum := hex.EncodeToString(h[:])
+	out := modules.Outcome{Fields: map[string]any{"dest": dest, "checksum": sum, "size": len(data)}}
+	if !copyNeeded(st, sum, a.Bool("force")) {
+		return out, nil
+	}
+	out.Changed = true
+	if t.Diff && utf8.Valid(data) && len(data) < 64*1024 {
+		before := ""
+		if st.Exists {
+			var b bytes.Buffer
+			if err := t.Conn.Get(ctx, dest, &b, transport.Become{}); err == nil && utf8.Valid(b.Bytes()) {
+				before = b.String()
+			}
+		}
+		out.Diffs = []modules.Diff{{BeforeHeader: dest, AfterHeader: dest, Before: before, After: string(data)}}
+	}
+	if t.Check {
+		return out, nil
+	}
+	if err := t.Conn.Put(ctx, dest, bytes.NewReader(data), 0o644, transport.Become{}); err != nil {
+		if transport.IsUnreachable(err) {
+			return modules.Outcome{}, err
+		}
+		return fail(err.Error(), map[string]any{"dest": dest})
+	}
+	return out, nil
+}

@@ -1,0 +1,125 @@
+package windows
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/swarmbook/swarmbook/modules"
+)
+
+// fileModule is win_file: files and directories present, touched or absent.
+type fileModule struct{}
+
+func (fileModule) Spec() modules.Spec {
+	return modules.Spec{Params: []modules.Param{
+		{Name: "path", Kind: modules.KindStr, Required: true, Aliases: []string{"dest", "name"}},
+		{Name: "state", Kind: modules.KindStr, Choices: []string{"absent", "directory", "file", "touch"}},
+	}}
+}
+
+// pathState is what statScript reports.
+type pathState struct {
+	Exists bool `json:"exists"`
+	IsDir  bool `json:"isdir"`
+}
+
+func statScript(path string) string {
+	return header + "$item = Get-Item -LiteralPath " + q(path) + " -Force -ErrorAction SilentlyContinue\n" +
+		"if ($null -eq $item) { Write-Output '{\"exists\":false,\"isdir\":false}' }\n" +
+		"else { Write-Output (ConvertTo-Json -Compress @{ exists = $true; isdir = $item.PSIsContainer }) }\n"
+}
+
+// fileAction decides what win_file must do; "" means nothing.
+func fileAction(state string, st pathState) (action string, err error) {
+	switch state {
+	case "absent":
+		if st.Exists {
+			return "remove", nil
+		}
+	case "directory":
+		if st.Exists && !st.IsDir {
+			return "", fmt.Errorf("path exists but is a file, cannot create a directory")
+		}
+		if !st.Exists {
+			return "mkdir", nil
+		}
+	case "touch":
+		if st.IsDir {
+			return "touch-dir", nil
+		}
+		return "touch", nil
+	case "file":
+		if !st.Exists {
+			return "", fmt.Errorf("path does not exist (use state=touch to create an empty file)")
+		}
+		if st.IsDir {
+			return "", fmt.Errorf("path is a directory, not a file")
+		}
+	}
+	return "", nil
+}
+
+func fileApplyScript(action, path string) string {
+	p := q(path)
+	switch action {
+	case "remove":
+		return header + "Remove-Item -LiteralPath " + p + " -Recurse -Force\n"
+	case "mkdir":
+		return header + "$null = New-Item -Path " + p + " -ItemType Directory -Force\n"
+	case "touch", "touch-dir":
+		return header + "if (Test-Path -LiteralPath " + p + ") { (Get-Item -LiteralPath " + p + ").LastWriteTime = Get-Date }\n" +
+			"else { $null = New-Item -Path " + p + " -ItemType File -Force }\n"
+	}
+	return ""
+}
+
+func (fileModule) Run(ctx context.Context, t *modules.Target, a modules.Args) (modules.Outcome, error) {
+	if err := needPowerShell(t, "win_file"); err != nil {
+		return fail(err.Error(), nil)
+	}
+	path := a.Str("path")
+	var st pathState
+	if err := query(ctx, t, statScript(path), &st); err != nil {
+		return fail(err.Error(), map[string]any{"path": path})
+	}
+	state := a.Str("state")
+	if state == "" {
+		state = "file"
+		if st.IsDir {
+			state = "directory"
+		}
+	}
+	action, err := fileAction(state, st)
+	if err != nil {
+		return fail(err.Error(), map[string]any{"path": path})
+	}
+	out := modules.Outcome{Fields: map[string]any{"path": path}}
+	if action == "" {
+		return out, nil
+	}
+	out.Changed = true
+	if t.Diff {
+		before, after := stateName(st), state
+		if action == "remove" {
+			after = "absent"
+		}
+		out.Diffs = []modules.Diff{{BeforeHeader: path, AfterHeader: path, Before: "state: " + before + "\n", After: "state: " + after + "\n"}}
+	}
+	if t.Check {
+		return out, nil
+	}
+	if _, err := run(ctx, t, fileApplyScript(action, path)); err != nil {
+		return fail(err.Error(), map[string]any{"path": path})
+	}
+	return out, nil
+}
+
+func stateName(st pathState) string {
+	switch {
+	case !st.Exists:
+		return "absent"
+	case st.IsDir:
+		return "directory"
+	}
+	return "file"
+}
