@@ -157,3 +157,24 @@ func TestQuorum(t *testing.T) {
 		t.Fatalf("promote a ready worker to 4 forced: %v", err)
 	}
 }
+
+func TestDockerSwarmInfo(t *testing.T) {
+	l := nodeLab(t)
+	m1 := l.hosts["swarm-manager-01"]
+	m1.on("docker swarm join-token -q worker", testToken+"\n", 0)
+	m1.on("docker swarm join-token -q manager", testToken+"M\n", 0)
+	m := swarmInfoModule{}
+	out, err := m.Run(context.Background(), l.target("swarm-worker-01", false), args(t, m, map[string]any{"join_tokens": true}))
+	if err != nil || out.Failed || out.Changed {
+		t.Fatalf("%v %+v", err, out)
+	}
+	if out.Fields["cluster_id"] != "w1e4wa4ep2d2n3a2b1ce5y6vt" || out.Fields["leader"] != "swarm-manager-01" || out.Fields["role"] != "worker" || out.Fields["quorum"] != true {
+		t.Fatalf("fields: %v", out.Fields)
+	}
+	if got := out.Fields["reachable_managers"].([]string); len(got) != 3 {
+		t.Fatalf("reachable: %v", got)
+	}
+	if len(out.Secrets) != 2 || out.Secrets[0] != testToken {
+		t.Fatalf("tokens not registered as secrets: %d", len(out.Secrets))
+	}
+}

@@ -24,11 +24,16 @@ import (
 //	molecule-test/dockerd.sh start
 //	go test -tags lab -v -timeout 40m -run TestSwarmLab ./modules/swarm/
 //
-// The lab network is fixed (198.18.0.0/24), so the test holds an exclusive
-// flock on /tmp/swarmbook-lab.lock for its whole run, and uses its own
-// container prefix and a private copy of the Vagrant directory.
+// The default lab network is fixed (198.18.0.0/24), so the test holds an exclusive
+// flock on /tmp/swarmbook-lab.lock for its whole run; it also uses its own
+// container prefix, a private copy of the Vagrant directory and its own
+// network 198.18.1.0/24, so that a default lab run without the lock does
+// not collide with it.
 
-const labPrefix = "sbswarm"
+const (
+	labPrefix = "sbswarm"
+	labNet    = "198.18.1"
+)
 
 const labPlaybook = `
 - name: managers
@@ -57,13 +62,13 @@ const labPlaybook = `
 `
 
 const labInventory = `[swarm-manager]
-swarm-manager-01 swarm_advertise_addr=198.18.0.11
-swarm-manager-02 swarm_advertise_addr=198.18.0.12
-swarm-manager-03 swarm_advertise_addr=198.18.0.13
+swarm-manager-01 swarm_advertise_addr=198.18.1.11
+swarm-manager-02 swarm_advertise_addr=198.18.1.12
+swarm-manager-03 swarm_advertise_addr=198.18.1.13
 
 [swarm-worker]
-swarm-worker-01 swarm_advertise_addr=198.18.0.21
-swarm-worker-02 swarm_advertise_addr=198.18.0.22
+swarm-worker-01 swarm_advertise_addr=198.18.1.21
+swarm-worker-02 swarm_advertise_addr=198.18.1.22
 `
 
 type labRun struct {
@@ -156,6 +161,16 @@ func TestSwarmLab(t *testing.T) {
 	}
 	copyTree(t, filepath.Join(root, "molecule-test", "Vagrantfile"), dir)
 	copyTree(t, filepath.Join(root, "molecule-test", "image"), dir)
+	// Other helpers run the default lab on 198.18.0.0/24 without the lock: this private copy of the
+	// Vagrantfile moves to 198.18.1.0/24 (still in the benchmarking range) so both can coexist.
+	vf := filepath.Join(dir, "Vagrantfile")
+	b, err := os.ReadFile(vf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(vf, []byte(strings.Replace(string(b), `$subnet_prefix = "198.18.0"`, `$subnet_prefix = "`+labNet+`"`, 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	bin := filepath.Join(t.TempDir(), "sbsw")
 	if out, err := exec.Command("go", "build", "-o", bin, filepath.Join(root, "cmd", "swarmbook")).CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v %s", err, out)
@@ -167,21 +182,9 @@ func TestSwarmLab(t *testing.T) {
 		if err := lab.Down(context.Background(), opts); err != nil {
 			t.Errorf("lab down: %v", err)
 		}
+		// lab.Down knows only the default network; take ours away if vagrant left it.
+		exec.Command("docker", "network", "rm", "vagrant_network_"+labNet+".0/24").Run()
 	})
-	// Another lab (without the lock) may hold the fixed network: wait for it to go.
-	for i := 0; ; i++ {
-		out, _ := exec.CommandContext(ctx, "docker", "network", "ls", "-q", "--filter", "name=198.18.0.0").Output()
-		if strings.TrimSpace(string(out)) == "" {
-			break
-		}
-		if i == 0 {
-			t.Log("another lab holds 198.18.0.0/24; waiting for it to go down")
-		}
-		if i > 300 {
-			t.Fatal("another lab held 198.18.0.0/24 for 10 minutes")
-		}
-		time.Sleep(2 * time.Second)
-	}
 	start := time.Now()
 	if err := lab.Up(ctx, opts); err != nil {
 		t.Fatalf("lab up: %v", err)
