@@ -97,7 +97,8 @@ func (swarmInfoModule) Run(ctx context.Context, t *modules.Target, args modules.
 			return out, err
 		}
 		toks := map[string]any{}
-		for k, name := range map[string]string{"worker": "Worker", "manager": "Manager"} {
+		for _, k := range []string{"worker", "manager"} {
+			name := strings.ToUpper(k[:1]) + k[1:]
 			if !o[k].OK() {
 				return failNode(out, dockerError("docker swarm join-token", o[k]))
 			}
