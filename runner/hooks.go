@@ -23,7 +23,9 @@ func (h *hostTemplater) Render(ctx context.Context, src string) (any, error) {
 }
 
 func (h *hostTemplater) RenderText(ctx context.Context, src string, extra map[string]any) (string, error) {
-	return h.r.tmpl.RenderText(ctx, src, h.sc.With(vars.Loop, extra))
+	// ansible_managed is defined for templates only, with 2.14's default.
+	sc := h.sc.With(vars.Magic, map[string]any{"ansible_managed": "Ansible managed"})
+	return h.r.tmpl.RenderText(ctx, src, sc.With(vars.Loop, extra))
 }
 
 func (h *hostTemplater) Truth(ctx context.Context, expr string) (bool, error) {

@@ -314,8 +314,10 @@ func (pr *playRun) runModule(ctx context.Context, t *playbook.Task, mod modules.
 	if err != nil {
 		return failedResult(err.Error())
 	}
+	// Credentials are masked everywhere. Other no_log parameters (copy's
+	// content) only stay out of the invocation, as in Ansible.
 	for _, p := range spec.Params {
-		if p.NoLog {
+		if p.NoLog && isCredential(p.Name) {
 			if s, ok := args[p.Name].(string); ok {
 				r.secrets.Add(s)
 			}
@@ -419,7 +421,23 @@ func outcomeResult(out modules.Outcome) *taskResult {
 	default:
 		res.status = report.StatusOK
 	}
+	if !out.Failed && !out.Skipped {
+		// Ansible's task executor registers failed: false on success.
+		f["failed"] = false
+	}
 	return res
+}
+
+// isCredential reports whether a no_log parameter holds a credential that
+// must be masked in every output.
+func isCredential(name string) bool {
+	n := strings.ToLower(name)
+	for _, w := range []string{"pass", "token", "secret", "credential", "private"} {
+		if strings.Contains(n, w) {
+			return true
+		}
+	}
+	return false
 }
 
 func diffFields(ds []modules.Diff) any {
