@@ -6,5 +6,7 @@
 // and bench_test.go (per-task cost, connections and sessions per task).
 //
 // The tests skip, with the reason, when not run as root or when sshd or
-// ansible-playbook is missing.
+// ansible-playbook is missing; -short skips the ansible-playbook runs. On an
+// idle 2-core machine the package takes about 2 minutes, dominated by
+// Ansible; on a loaded one give it time: go test -timeout 20m ./sshtest.
 package sshtest

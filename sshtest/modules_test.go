@@ -132,6 +132,7 @@ func sectionOf(stdout, name string) string {
 // ansible-playbook is installed, the same runs with Ansible on fresh trees and
 // a comparison of the host files, registered values and recaps.
 func TestModules(t *testing.T) {
+	t.Parallel()
 	l := startLab(t, 3)
 	swarmbookBin(t)
 	hosts := []string{"h0", "h1", "h2"}
