@@ -5,6 +5,7 @@ import (
 	"io"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -17,6 +18,10 @@ type delayProxy struct {
 	target string
 	delay  time.Duration
 	wg     sync.WaitGroup
+	// turns counts client→server bursts that follow server→client data
+	// (or open the connection): the request/response exchanges a client
+	// waited for, independent of CPU load.
+	turns atomic.Int64
 }
 
 func startDelayProxy(ctx context.Context, listen, target string, delay time.Duration) (*delayProxy, error) {
@@ -52,9 +57,19 @@ func (p *delayProxy) handle(c net.Conn) {
 		return
 	}
 	var wg sync.WaitGroup
+	var mu sync.Mutex
+	last := 0 // 1: client spoke last, 2: server
+	mark := func(side int) {
+		mu.Lock()
+		if side == 1 && last != 1 {
+			p.turns.Add(1)
+		}
+		last = side
+		mu.Unlock()
+	}
 	wg.Add(2)
-	go func() { defer wg.Done(); p.pipe(u, c) }()
-	go func() { defer wg.Done(); p.pipe(c, u) }()
+	go func() { defer wg.Done(); p.pipe(u, c, func() { mark(1) }) }()
+	go func() { defer wg.Done(); p.pipe(c, u, func() { mark(2) }) }()
 	wg.Wait()
 	c.Close()
 	u.Close()
@@ -66,7 +81,7 @@ type chunk struct {
 }
 
 // pipe copies src to dst, each chunk leaving delay after it arrived.
-func (p *delayProxy) pipe(dst, src net.Conn) {
+func (p *delayProxy) pipe(dst, src net.Conn, arrived func()) {
 	q := make(chan chunk, 4096)
 	go func() {
 		defer close(q)
@@ -74,6 +89,7 @@ func (p *delayProxy) pipe(dst, src net.Conn) {
 			buf := make([]byte, 32<<10)
 			n, err := src.Read(buf)
 			if n > 0 {
+				arrived()
 				q <- chunk{time.Now().Add(p.delay), buf[:n]}
 			}
 			if err != nil {

@@ -168,7 +168,9 @@ func (e *env) addresses(ctx context.Context, c cellSpec) ([]string, func(), erro
 		for _, p := range proxies {
 			p.close()
 		}
+		e.proxies = nil
 	}
+	defer func() { e.proxies = proxies }()
 	for i := 0; i < n; i++ {
 		s := e.fleet.servers[i]
 		if c.DelayMS == 0 {

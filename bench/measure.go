@@ -54,6 +54,7 @@ type measurement struct {
 	Problem    string    `json:"problem,omitempty"`
 	Dir        string    `json:"-"`                 // the run's scratch directory
 	Load1      float64   `json:"loadavg1_at_start"` // other work on the shared machine
+	Turns      int64     `json:"turns,omitempty"`   // delay cells: client→server bursts after server data, all hosts
 }
 
 // recap sums the PLAY RECAP over hosts.
@@ -97,6 +98,7 @@ type env struct {
 	seq       atomic.Int64
 	useCgroup bool
 	user      *benchUser
+	proxies   []*delayProxy // the current cell's delay proxies, if any
 }
 
 // runOnce runs t against w once and measures it. argv is built from t;
@@ -159,6 +161,10 @@ func (e *env) runOnce(ctx context.Context, t tool, w *workload, facts bool, phas
 	if b, err := os.ReadFile("/proc/loadavg"); err == nil {
 		m.Load1, _ = strconv.ParseFloat(strings.Fields(string(b))[0], 64)
 	}
+	var turns0 int64
+	for _, p := range e.proxies {
+		turns0 += p.turns.Load()
+	}
 	before := e.fleet.counts()
 	tu0, ts0 := e.fleet.cpuGroup.cpuSeconds()
 	start := time.Now()
@@ -218,6 +224,10 @@ func (e *env) runOnce(ctx context.Context, t tool, w *workload, facts bool, phas
 	tu1, ts1 := e.fleet.cpuGroup.cpuSeconds()
 	m.TargetCPUS = (tu1 - tu0) + (ts1 - ts0)
 	m.SSHD = e.fleet.counts().minus(before)
+	for _, p := range e.proxies {
+		m.Turns += p.turns.Load()
+	}
+	m.Turns -= turns0
 	b, _ := os.ReadFile(out.Name())
 	m.Recap = parseRecap(string(b))
 	return m, nil

@@ -62,6 +62,7 @@ type group struct {
 	N                              int
 	Wall, CPU, Mem, RSSSum, Target stat
 	Conns, Auths, Sessions         float64 // per host, median
+	Turns                          float64 // delay cells: median request/response exchanges, all hosts
 }
 
 func (c *cellResult) groups() []group {
@@ -69,7 +70,7 @@ func (c *cellResult) groups() []group {
 	for _, t := range c.Tools {
 		for _, ph := range []string{"first", "second"} {
 			g := group{Tool: t, Phase: ph}
-			var wall, cpu, mem, rss, tgt, conns, auths, sess []float64
+			var wall, cpu, mem, rss, tgt, conns, auths, sess, turns []float64
 			for _, m := range c.Runs {
 				if m.Tool != t || m.Phase != ph {
 					continue
@@ -84,12 +85,14 @@ func (c *cellResult) groups() []group {
 				conns = append(conns, float64(m.SSHD.Connections)/h)
 				auths = append(auths, float64(m.SSHD.Auths)/h)
 				sess = append(sess, float64(m.SSHD.Sessions)/h)
+				turns = append(turns, float64(m.Turns))
 			}
 			if g.N == 0 {
 				continue
 			}
 			g.Wall, g.CPU, g.Mem, g.RSSSum, g.Target = summarize(wall), summarize(cpu), summarize(mem), summarize(rss), summarize(tgt)
 			g.Conns, g.Auths, g.Sessions = summarize(conns).Med, summarize(auths).Med, summarize(sess).Med
+			g.Turns = summarize(turns).Med
 			out = append(out, g)
 		}
 	}
@@ -155,12 +158,13 @@ func (r *results) markdown(png string) string {
 	}
 	b.WriteString("\n")
 	b.WriteString("Tools: S = swarmbook; A1 = Ansible tuned (pipelining, forks=N, ControlPersist 60s); A0 = Ansible stock (forks 5, no pipelining); S-free / A2 = the same with `strategy: free`.\n")
+	b.WriteString("Controller mem = the cgroup's peak charge (memory newly charged to the tool's tree: anonymous memory, page cache and kernel memory it touched first — not file pages such as the swarmbook binary or Python's stdlib already cached by earlier runs); sum RSS = the polled sum of the tree's resident sets, which counts those file pages, and counts pages shared by Ansible's forked workers once per process. Target CPU = all sshd processes.\n")
 	b.WriteString("Each cell: medians over repetitions, (min–max). `A1÷` columns are tuned Ansible's median divided by the tool's (higher is better for the tool). Conns/auths/sessions are per host, from the sshd logs.\n\n")
 	if png != "" {
 		fmt.Fprintf(&b, "![wall time per cell](%s)\n\n", png)
 	}
-	b.WriteString("| cell | run | tool | n | wall s | controller CPU s | controller mem MB | target CPU s | conns/host | auths/host | sessions/host | A1÷ wall | A1÷ CPU | A1÷ mem | parity |\n")
-	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
+	b.WriteString("| cell | run | tool | n | wall s | controller CPU s | controller mem MB | sum RSS MB | target CPU s | conns/host | auths/host | sessions/host | A1÷ wall | A1÷ CPU | A1÷ mem | parity |\n")
+	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, c := range r.Cells {
 		gs := c.groups()
 		parity := "ok"
@@ -173,8 +177,8 @@ func (r *results) markdown(png string) string {
 			if ok && c.ParityOK {
 				rw, rc, rm = ratio(a1.Wall.Med, g.Wall.Med), ratio(a1.CPU.Med, g.CPU.Med), ratio(a1.Mem.Med, g.Mem.Med)
 			}
-			fmt.Fprintf(&b, "| %s | %s | %s | %d | %s | %s | %s | %s | %.1f | %.1f | %.1f | %s | %s | %s | %s |\n",
-				c.Name, g.Phase, g.Tool, g.N, g.Wall, g.CPU, g.Mem, g.Target, g.Conns, g.Auths, g.Sessions, rw, rc, rm, parity)
+			fmt.Fprintf(&b, "| %s | %s | %s | %d | %s | %s | %s | %s | %s | %.1f | %.1f | %.1f | %s | %s | %s | %s |\n",
+				c.Name, g.Phase, g.Tool, g.N, g.Wall, g.CPU, g.Mem, fmtNum(g.RSSSum.Med), g.Target, g.Conns, g.Auths, g.Sessions, rw, rc, rm, parity)
 		}
 	}
 	b.WriteString("\n")
@@ -204,6 +208,7 @@ func (r *results) roundTrips() string {
 		tasks             int
 	}
 	rt := map[key]float64{}
+	ex := map[key]float64{}
 	var rtt float64
 	lo, hi := map[string]int{}, map[string]int{}
 	for _, c := range r.Cells {
@@ -216,15 +221,18 @@ func (r *results) roundTrips() string {
 				base = x
 			}
 		}
-		if base == nil {
-			continue
-		}
 		rtt = 2 * float64(c.DelayMS) / 1000
+		for _, g := range c.groups() {
+			ex[key{c.Only, g.Tool, g.Phase, c.Tasks}] = g.Turns
+		}
 		if lo[c.Only] == 0 || c.Tasks < lo[c.Only] {
 			lo[c.Only] = c.Tasks
 		}
 		if c.Tasks > hi[c.Only] {
 			hi[c.Only] = c.Tasks
+		}
+		if base == nil {
+			continue
 		}
 		dg, bg := c.groups(), base.groups()
 		for _, g := range dg {
@@ -233,13 +241,13 @@ func (r *results) roundTrips() string {
 			}
 		}
 	}
-	if len(rt) == 0 {
+	if len(ex) == 0 {
 		return ""
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "## Round trips (1 host, RTT %.0f ms)\n\n", rtt*1000)
-	b.WriteString("Round trips = (median wall with delay − median wall on loopback) / RTT. Per task = (RT of the larger playbook − RT of the smaller) / (task difference), which cancels connection setup and process start. `mix` is the fixed cycle command, file, copy, template.\n\n")
-	b.WriteString("| tasks | tool | run | RT, small playbook | RT, large playbook | RT per task |\n|---|---|---|---|---|---|\n")
+	b.WriteString("Two estimates. **Exchanges** (load-independent): the delay proxy counts client→server bursts that follow server data, i.e. the times the client waited for the server. **Timed**: (median wall with delay − median wall on loopback) / RTT, which CPU contention on a busy machine makes noisy. Per task = (value of the larger playbook − value of the smaller) / (task difference), which cancels connection setup. `mix` is the fixed cycle command, file, copy, template.\n\n")
+	b.WriteString("| tasks | tool | run | exchanges, small | exchanges, large | **exchanges per task** | timed RT, small | timed RT, large | timed RT per task |\n|---|---|---|---|---|---|---|---|---|\n")
 	for _, only := range append([]string{""}, taskKinds...) {
 		l, h := lo[only], hi[only]
 		if h == l {
@@ -251,12 +259,18 @@ func (r *results) roundTrips() string {
 		}
 		for _, t := range []string{"S", "A1"} {
 			for _, ph := range []string{"first", "second"} {
-				a, okA := rt[key{only, t, ph, l}]
-				z, okZ := rt[key{only, t, ph, h}]
+				ea, okA := ex[key{only, t, ph, l}]
+				ez, okZ := ex[key{only, t, ph, h}]
 				if !okA || !okZ {
 					continue
 				}
-				fmt.Fprintf(&b, "| %s (%d→%d) | %s | %s | %.1f | %.1f | %.2f |\n", label, l, h, t, ph, a, z, (z-a)/float64(h-l))
+				timed := "– | – | –"
+				a, okA := rt[key{only, t, ph, l}]
+				z, okZ := rt[key{only, t, ph, h}]
+				if okA && okZ {
+					timed = fmt.Sprintf("%.1f | %.1f | %.2f", a, z, (z-a)/float64(h-l))
+				}
+				fmt.Fprintf(&b, "| %s (%d→%d) | %s | %s | %.0f | %.0f | **%.2f** | %s |\n", label, l, h, t, ph, ea, ez, (ez-ea)/float64(h-l), timed)
 			}
 		}
 	}
