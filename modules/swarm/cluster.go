@@ -113,7 +113,9 @@ func (c cluster) unreachable() []string {
 func (c cluster) clusterID() (string, error) {
 	ids := map[string][]string{}
 	for _, m := range c.live() {
-		ids[m.st.ClusterID()] = append(ids[m.st.ClusterID()], m.name)
+		if id := m.st.ClusterID(); id != "" { // "" while the managers elect a leader
+			ids[id] = append(ids[id], m.name)
+		}
 	}
 	if len(ids) > 1 {
 		var parts []string

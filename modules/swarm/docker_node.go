@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -111,8 +112,9 @@ func (nodeModule) Run(ctx context.Context, t *modules.Target, args modules.Args)
 	if len(upd) > 2 {
 		// Tasks on the node before it drains: their services must be running elsewhere before we return.
 		var moving []TaskRow
+		var want map[string]int
 		if after.Availability == "drain" && before.Availability != "drain" {
-			if moving, err = mgr.tasks(ctx, n.ID); err != nil {
+			if moving, want, err = drainPlan(ctx, mgr, n.ID, n.Description.Hostname); err != nil {
 				return failNode(out, err)
 			}
 		}
@@ -121,7 +123,7 @@ func (nodeModule) Run(ctx context.Context, t *modules.Target, args modules.Args)
 		}
 		if after.Availability == "drain" && before.Availability != "drain" {
 			start := time.Now()
-			if err := waitDrained(ctx, mgr, n.ID, moving, time.Duration(args.Int("timeout"))*time.Second); err != nil {
+			if err := waitDrained(ctx, mgr, n.ID, n.Description.Hostname, want, time.Duration(args.Int("timeout"))*time.Second); err != nil {
 				return failNode(out, err)
 			}
 			out.Fields["drain_seconds"] = time.Since(start).Round(time.Millisecond).Seconds()
@@ -199,24 +201,59 @@ func sortedKeys[V any](m map[string]V) []string {
 	return out
 }
 
-// waitDrained waits until no task of the node is meant to run there any
-// more and every service that had tasks on it runs all its tasks elsewhere.
-func waitDrained(ctx context.Context, mgr *host, node string, had []TaskRow, timeout time.Duration) error {
-	services := map[string]bool{}
-	for _, t := range had {
-		services[serviceOf(t.Name)] = true
+// drainPlan lists the node's tasks before it drains and, for each of their
+// services, how many tasks must run once they moved: as many as now for a
+// replicated service, as many minus the node's for a global one.
+func drainPlan(ctx context.Context, mgr *host, node, hostname string) ([]TaskRow, map[string]int, error) {
+	had, err := mgr.tasks(ctx, node)
+	if err != nil {
+		return nil, nil, err
 	}
+	want := map[string]int{}
+	onNode := map[string]int{}
+	global := map[string]bool{}
+	for _, t := range had {
+		svc := serviceOf(t.Name)
+		onNode[svc]++
+		want[svc] = 0
+		if _, err := strconv.Atoi(t.Name[len(svc)+1:]); err != nil {
+			global[svc] = true // global tasks are named service.<node id>
+		}
+	}
+	_, elsewhere, err := drainProgress(ctx, mgr, node, hostname, sortedKeys(want))
+	if err != nil {
+		return nil, nil, err
+	}
+	for svc := range want {
+		want[svc] = elsewhere[svc]
+		if !global[svc] {
+			want[svc] += onNode[svc] // replicas move; global tasks just stop
+		}
+	}
+	return had, want, nil
+}
+
+// waitDrained waits until no task of the node is meant to run there any
+// more and every service that had tasks on it runs as many tasks as it
+// should, all Running.
+func waitDrained(ctx context.Context, mgr *host, node, hostname string, want map[string]int, timeout time.Duration) error {
 	deadline := time.Now().Add(timeout)
 	for {
-		left, pending, err := drainProgress(ctx, mgr, node, sortedKeys(services))
+		left, running, err := drainProgress(ctx, mgr, node, hostname, sortedKeys(want))
 		if err != nil {
 			return err
+		}
+		var pending []string
+		for _, svc := range sortedKeys(want) {
+			if running[svc] < want[svc] {
+				pending = append(pending, fmt.Sprintf("%s %d/%d running", svc, running[svc], want[svc]))
+			}
 		}
 		if left == 0 && len(pending) == 0 {
 			return nil
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("drain of %s timed out after %s: %d task(s) still on the node, not yet running elsewhere: %s",
+			return fmt.Errorf("drain of %s timed out after %s: %d task(s) still on the node; not yet moved: %s",
 				node, timeout, left, strings.Join(pending, ", "))
 		}
 		select {
@@ -227,9 +264,9 @@ func waitDrained(ctx context.Context, mgr *host, node string, had []TaskRow, tim
 	}
 }
 
-// drainProgress counts the node's tasks still meant to run and lists the
-// tasks of the given services that are not running yet.
-func drainProgress(ctx context.Context, mgr *host, node string, services []string) (int, []string, error) {
+// drainProgress counts the node's tasks still meant to run there and, per
+// service, the tasks meant to run that do run (on any node but this one).
+func drainProgress(ctx context.Context, mgr *host, node, hostname string, services []string) (int, map[string]int, error) {
 	s := mgr.script().docker("node", "node", "ps", node, "--filter", "desired-state=running", "--format", "{{json .}}")
 	for i, svc := range services {
 		s.docker(fmt.Sprintf("svc%d", i), "service", "ps", svc, "--filter", "desired-state=running", "--format", "{{json .}}")
@@ -251,8 +288,8 @@ func drainProgress(ctx context.Context, mgr *host, node string, services []strin
 			left++
 		}
 	}
-	var pending []string
-	for i := range services {
+	running := map[string]int{}
+	for i, svc := range services {
 		o := out[fmt.Sprintf("svc%d", i)]
 		if !o.OK() {
 			continue // the service was removed meanwhile
@@ -262,12 +299,12 @@ func drainProgress(ctx context.Context, mgr *host, node string, services []strin
 			return 0, nil, err
 		}
 		for _, t := range rows {
-			if !strings.HasPrefix(t.CurrentState, "Running") {
-				pending = append(pending, t.Name+" "+strings.Fields(t.CurrentState + " ?")[0])
+			if strings.HasPrefix(t.CurrentState, "Running") && t.Node != hostname {
+				running[svc]++
 			}
 		}
 	}
-	return left, pending, nil
+	return left, running, nil
 }
 
 // serviceOf returns the service name of a task name (web.1, or

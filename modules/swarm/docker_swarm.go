@@ -151,6 +151,9 @@ func (r *swarmRun) member(ctx context.Context, role string, init bool) error {
 			return err
 		}
 	}
+	if err := r.waitLeader(ctx); err != nil {
+		return err
+	}
 	if r.args.Has("join_token") && r.st.LocalNodeState == "inactive" {
 		return r.joinGiven(ctx, role)
 	}
@@ -174,6 +177,32 @@ func (r *swarmRun) member(ctx context.Context, role string, init bool) error {
 		return r.initSwarm(ctx)
 	}
 	return r.waitAndJoin(ctx, role, c)
+}
+
+// leaderWait bounds the wait for a leader election on a manager.
+const leaderWait = 60 * time.Second
+
+// waitLeader waits while the target is a manager without cluster
+// information: the managers are electing a new leader (the old one just
+// went away). It fails when no leader emerges: quorum is lost.
+func (r *swarmRun) waitLeader(ctx context.Context) error {
+	deadline := time.Now().Add(leaderWait)
+	for r.st.Manager() && r.st.ClusterID() == "" {
+		if time.Now().After(deadline) {
+			return fail("manager %s has no cluster information after %s: the swarm has no leader (quorum lost?)", r.st.NodeID, leaderWait)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Second):
+		}
+		st, err := r.self.swarmState(ctx)
+		if err != nil {
+			return err
+		}
+		r.st = st
+	}
+	return nil
 }
 
 func errSuffix(e string) string {

@@ -67,6 +67,17 @@ func TestDockerSwarm(t *testing.T) {
 			notRan: []string{"swarm init", "swarm join", "node update", "node promote"},
 		},
 		{
+			name: "leader just stopped: waits for the election instead of calling it another swarm",
+			host: "swarm-manager-02",
+			setup: []setup{managers, func(t *testing.T, l *fakeLab) {
+				l.peers.down["swarm-manager-01"] = true
+				electing := strings.Replace(fixture(t, "info_manager2.json"), `"ID":"w1e4wa4ep2d2n3a2b1ce5y6vt"`, `"ID":""`, 1)
+				l.hosts["swarm-manager-02"].on("docker info", electing, 0).uses = 2
+				l.hosts["swarm-manager-03"].on("docker info", strings.Replace(fixture(t, "info_manager3.json"), `"ID":"w1e4wa4ep2d2n3a2b1ce5y6vt"`, `"ID":""`, 1), 0).uses = 1
+			}},
+			notRan: []string{"swarm init", "swarm join", "swarm leave"},
+		},
+		{
 			name: "manager of another swarm: refused, both IDs named",
 			host: "swarm-manager-03",
 			setup: []setup{managers, func(t *testing.T, l *fakeLab) {

@@ -67,8 +67,8 @@ swarm-manager-02 swarm_advertise_addr=198.18.1.12
 swarm-manager-03 swarm_advertise_addr=198.18.1.13
 
 [swarm-worker]
-swarm-worker-01 swarm_advertise_addr=198.18.1.21
-swarm-worker-02 swarm_advertise_addr=198.18.1.22
+swarm-worker-01 swarm_advertise_addr=198.18.1.21 swarm_zone=1
+swarm-worker-02 swarm_advertise_addr=198.18.1.22 swarm_zone=2
 `
 
 type labRun struct {
@@ -194,7 +194,7 @@ func TestSwarmLab(t *testing.T) {
 	files := map[string]string{
 		"hosts.ini":                   labInventory,
 		"group_vars/all.yml":          fmt.Sprintf("ansible_ssh_common_args: \"-F %s/ssh.config\"\nansible_user: vagrant\nansible_become: true\n", dir),
-		"group_vars/swarm-worker.yml": "swarm_labels:\n  tier: app\n  zone: \"{{ inventory_hostname[-1] }}\"\n",
+		"group_vars/swarm-worker.yml": "swarm_labels:\n  tier: app\n  zone: \"{{ swarm_zone }}\"\n",
 		"swarm.yml":                   labPlaybook,
 		"drain.yml":                   "- hosts: swarm-worker-01\n  gather_facts: false\n  tasks:\n    - docker_node:\n        availability: drain\n        timeout: 120\n",
 		"demote.yml":                  "- hosts: swarm-manager-02\n  gather_facts: false\n  tasks:\n    - docker_node:\n        hostname: swarm-manager-03\n        role: worker\n",
