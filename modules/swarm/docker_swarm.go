@@ -45,6 +45,9 @@ type swarmRun struct {
 	st    SwarmState
 	out   modules.Outcome
 	warns []string
+	// cluster is the swarm the target was verified to belong to (workers do
+	// not report their cluster ID themselves).
+	cluster string
 }
 
 func (swarmModule) Run(ctx context.Context, t *modules.Target, args modules.Args) (modules.Outcome, error) {
@@ -313,7 +316,11 @@ func (r *swarmRun) refresh(ctx context.Context, via string) error {
 			leader = leaderOf(rows)
 		}
 	}
-	r.out.Fields["swarm_facts"] = facts(st, leader, via)
+	f := facts(st, leader, via)
+	if f["ClusterID"] == "" && r.cluster != "" {
+		f["ClusterID"] = r.cluster
+	}
+	r.out.Fields["swarm_facts"] = f
 	return nil
 }
 
@@ -340,6 +347,7 @@ func (r *swarmRun) join(ctx context.Context, role string, live []member) error {
 			return err
 		}
 		r.action("joined swarm %s as %s via %s", m.st.ClusterID(), role, m.name)
+		r.cluster = m.st.ClusterID()
 		return r.refresh(ctx, m.name)
 	}
 	return fail("no live manager handed out a join token: %s", strings.Join(errs, "; "))
@@ -431,7 +439,9 @@ func (r *swarmRun) converge(ctx context.Context, role string, c cluster, want st
 		if err != nil {
 			return fail("%v", err)
 		}
-		if !known {
+		if known {
+			r.cluster = want
+		} else {
 			other = fmt.Sprintf("node %s is a worker of another swarm (managers %s), not of swarm %s of group %s",
 				r.st.NodeID, remoteAddrs(r.st), want, c.group)
 		}

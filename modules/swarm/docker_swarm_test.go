@@ -263,7 +263,7 @@ func TestDockerSwarmTokenRedaction(t *testing.T) {
 		t.Fatalf("token not passed on stdin: %q", w.stdin)
 	}
 	f := out.Fields["swarm_facts"].(map[string]any)
-	if f["Role"] != "worker" || f["JoinedVia"] != "swarm-manager-01" || f["NodeID"] != "9bq0n2kc5i7wvm3x4y8z1a2b3" {
+	if f["Role"] != "worker" || f["JoinedVia"] != "swarm-manager-01" || f["ClusterID"] != "w1e4wa4ep2d2n3a2b1ce5y6vt" || f["NodeID"] != "9bq0n2kc5i7wvm3x4y8z1a2b3" {
 		t.Fatalf("facts: %v", f)
 	}
 	if !w.ranAny("--availability active 198.18.0.11:2377") {
