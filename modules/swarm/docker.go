@@ -179,11 +179,6 @@ func dockerError(what string, o output) error {
 	return fmt.Errorf("%s failed (rc=%d): %s", what, o.RC, strings.TrimSpace(o.Text))
 }
 
-// notFound reports whether a failed inspect means the object does not exist.
-func notFound(o output) bool {
-	t := strings.ToLower(o.Text)
-	return o.Ran && o.RC != 0 && (strings.Contains(t, "no such") || strings.Contains(t, "not found"))
-}
 
 // asFailure reports whether err is a module failure.
 func asFailure(err error, f *failure) bool { return errors.As(err, f) }
