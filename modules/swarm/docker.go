@@ -179,7 +179,6 @@ func dockerError(what string, o output) error {
 	return fmt.Errorf("%s failed (rc=%d): %s", what, o.RC, strings.TrimSpace(o.Text))
 }
 
-
 // asFailure reports whether err is a module failure.
 func asFailure(err error, f *failure) bool { return errors.As(err, f) }
 
