@@ -54,14 +54,10 @@ func (p *connPool) get(ctx context.Context, host, kind string, varsFn func() (ma
 			e.err = &transport.Unreachable{Host: host, Err: e.err}
 		}
 	})
-	if e.err != nil {
-		// Let a later task try again (a flapping host may come back).
-		p.mu.Lock()
-		if p.conns[key] == e {
-			delete(p.conns, key)
-		}
-		p.mu.Unlock()
-	}
+	// A host that could not be reached stays unreachable for the rest of
+	// the run (as Ansible removes it from the play): other hosts' modules
+	// asking for it as a peer get the same error at once instead of a new
+	// connect timeout per task. meta: reset_connection forgets it.
 	return e.conn, e.err
 }
 
