@@ -26,11 +26,11 @@ const fileHelpers = `function Swarmbook-PutChunk {
     try { $fs.Write($bytes, 0, $bytes.Length) } finally { $fs.Dispose() }
 }
 function Swarmbook-PutCommit {
-    param([string]$Temp, [string]$Path, [string]$Sha256)
+    param([string]$Temp, [string]$Path, [string]$Checksum)
     $actual = (Get-FileHash -LiteralPath $Temp -Algorithm SHA256).Hash
-    if ($actual -ne $Sha256) {
+    if ($actual -ne $Checksum) {
         Remove-Item -LiteralPath $Temp -Force
-        throw "checksum mismatch for ${Path}: expected $Sha256, got $actual"
+        throw "checksum mismatch for ${Path}: expected $Checksum, got $actual"
     }
     Move-Item -LiteralPath $Temp -Destination $Path -Force
 }
@@ -74,7 +74,7 @@ func putChunkScript(tmp string, chunk []byte, first bool) string {
 // putCommitScript verifies the temporary file's SHA-256 and moves it into place.
 func putCommitScript(tmp, dst, sum string) string {
 	return fileHelpers + "Swarmbook-PutCommit -Temp " + quote(tmp) + " -Path " + quote(dst) +
-		" -Sha256 " + quote(strings.ToUpper(sum)) + "\n"
+		" -Checksum " + quote(strings.ToUpper(sum)) + "\n"
 }
 
 func getChunkScript(src string, off int64, n int) string {

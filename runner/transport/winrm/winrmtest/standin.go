@@ -42,7 +42,7 @@ import (
 //	exit <n>                     Set-Location -LiteralPath <arg> (accepted, no effect)
 //	#standin:digest              prints "length=<bytes> sha256=<hex>" of the script
 //	Swarmbook-PutChunk -Path <arg> -Data <base64 arg> -Mode Create|Append
-//	Swarmbook-PutCommit -Temp <arg> -Path <arg> -Sha256 <hex arg>
+//	Swarmbook-PutCommit -Temp <arg> -Path <arg> -Checksum <hex arg>
 //	Swarmbook-GetChunk -Path <arg> -Offset <n> -Count <n>
 //	Swarmbook-FileInfo -Path <arg>
 //
@@ -312,9 +312,9 @@ func (s *standIn) helper(name string, args []token, line string) (int, bool) {
 		if err != nil {
 			return s.fail(fmt.Sprintf("Cannot find path '%s' because it does not exist.", a["temp"]))
 		}
-		if !strings.EqualFold(got, a["sha256"]) {
+		if !strings.EqualFold(got, a["checksum"]) {
 			_ = os.Remove(tmp)
-			return s.fail(fmt.Sprintf("checksum mismatch for %s: expected %s, got %s", a["path"], a["sha256"], strings.ToUpper(got)))
+			return s.fail(fmt.Sprintf("checksum mismatch for %s: expected %s, got %s", a["path"], a["checksum"], strings.ToUpper(got)))
 		}
 		if err := os.Rename(tmp, dst); err != nil {
 			return s.fail(err.Error())

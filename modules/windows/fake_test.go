@@ -1,0 +1,70 @@
+package windows
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"io/fs"
+	"strings"
+
+	"github.com/swarmbook/swarmbook/runner/transport"
+)
+
+// fakeConn answers scripts from a table of (substring -> result) rules, in
+// order, and records every script and upload.
+type fakeConn struct {
+	rules   []rule
+	scripts []string
+	puts    map[string]string
+	files   map[string]string // for Get
+}
+
+type rule struct {
+	contains string
+	res      transport.Result
+}
+
+func newFake(rules ...rule) *fakeConn {
+	return &fakeConn{rules: rules, puts: map[string]string{}, files: map[string]string{}}
+}
+
+func answer(contains, stdout string) rule {
+	return rule{contains, transport.Result{Stdout: []byte(stdout + "\r\n")}}
+}
+
+func (f *fakeConn) Run(_ context.Context, cmd transport.Command) (transport.Result, error) {
+	f.scripts = append(f.scripts, cmd.Script)
+	for _, r := range f.rules {
+		if strings.Contains(cmd.Script, r.contains) {
+			return r.res, nil
+		}
+	}
+	return transport.Result{}, nil
+}
+
+func (f *fakeConn) Put(_ context.Context, dst string, src io.Reader, _ fs.FileMode, _ transport.Become) error {
+	b, _ := io.ReadAll(src)
+	f.puts[dst] = string(b)
+	return nil
+}
+
+func (f *fakeConn) Get(_ context.Context, src string, dst io.Writer, _ transport.Become) error {
+	_, err := io.Copy(dst, bytes.NewReader([]byte(f.files[src])))
+	return err
+}
+
+func (f *fakeConn) Platform() transport.Platform {
+	return transport.Platform{Shell: transport.ShellPowerShell, OSFamily: "windows"}
+}
+
+func (f *fakeConn) Close() error { return nil }
+
+// applied reports whether any recorded script contains s.
+func (f *fakeConn) applied(s string) bool {
+	for _, x := range f.scripts {
+		if strings.Contains(x, s) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,3 @@
+$ErrorActionPreference = 'Stop'
+$ProgressPreference = 'SilentlyContinue'
+Remove-Item -LiteralPath 'C:\x' -Recurse -Force

@@ -1,0 +1,4 @@
+$ErrorActionPreference = 'Stop'
+$ProgressPreference = 'SilentlyContinue'
+if ('pong' -eq 'crash') { throw 'boom' }
+Write-Output (ConvertTo-Json -Compress @{ ping = 'pong' })

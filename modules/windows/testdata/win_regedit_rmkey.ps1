@@ -1,0 +1,3 @@
+$ErrorActionPreference = 'Stop'
+$ProgressPreference = 'SilentlyContinue'
+Remove-Item -LiteralPath 'HKLM:\SOFTWARE\X' -Recurse -Force

@@ -1,0 +1,3 @@
+Set-Location -LiteralPath 'C:\'
+& cmd.exe /c 'echo %PATH% & dir'
+exit $LASTEXITCODE
