@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 )
@@ -101,6 +102,7 @@ func TestSyntaxCheckerCatchesErrors(t *testing.T) {
 		_ = os.WriteFile(p, []byte(s), 0o644)
 		files = append(files, p)
 	}
+	sort.Strings(files)
 	stamp := syntaxStamp(nm, files) + "-catches"
 	if _, err := os.Stat(stamp); err == nil {
 		return
