@@ -36,8 +36,32 @@ writable_cgroups() {
 	done
 }
 
+# The seed's roles (seed 002, written for CoreOS) read the node's address from the environment variable
+# COREOS_PUBLIC_IPV4. Provide it: once the lab network (198.18.0.0/24; Vagrant attaches it after the
+# container starts) gives this node an address, write it to /etc/environment, which sshd's pam_env puts
+# into every SSH session, and let sudo keep it (sudo's PAM stack has no pam_env), so ansible_env carries
+# it with and without become. Runs in the background for at most two minutes.
+public_ipv4() {
+	i=0
+	while [ "$i" -lt 240 ]; do
+		addr=$(ip -4 -o addr show 2>/dev/null | awk '{split($4, a, "/"); if (a[1] ~ /^198\.18\.0\./) {print a[1]; exit}}')
+		if [ -n "$addr" ]; then
+			grep -v '^COREOS_PUBLIC_IPV4=' /etc/environment 2>/dev/null >/etc/environment.swarmbook || true
+			echo "COREOS_PUBLIC_IPV4=$addr" >>/etc/environment.swarmbook
+			mv /etc/environment.swarmbook /etc/environment
+			return 0
+		fi
+		i=$((i + 1))
+		sleep 0.5
+	done
+	echo "swarmbook-node: no address in 198.18.0.0/24 after 120s: COREOS_PUBLIC_IPV4 not set" >&2
+}
+
 install_keys
 writable_cgroups
+printf 'Defaults env_keep += "COREOS_PUBLIC_IPV4"\n' >/etc/sudoers.d/swarmbook-env
+chmod 440 /etc/sudoers.d/swarmbook-env
+public_ipv4 &
 mkdir -p /run/sshd
 ssh-keygen -A >/dev/null
 /usr/sbin/sshd -E /var/log/sshd.log
