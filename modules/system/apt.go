@@ -66,7 +66,8 @@ func aptQueryScript(names []string, update bool, validTime int, check bool) stri
 	}
 	for _, n := range names {
 		q := shquote.POSIX(n)
-		fmt.Fprintf(&b, "s=$(dpkg-query -W -f='${Status}|${Version}\\n' %s 2>/dev/null | head -n 1)\n", q)
+		// A package dpkg has never seen prints nothing: keep the field count.
+		fmt.Fprintf(&b, "s=$(dpkg-query -W -f='${Status}|${Version}\\n' %s 2>/dev/null | head -n 1)\n[ -n \"$s\" ] || s='|'\n", q)
 		fmt.Fprintf(&b, "c=$(apt-cache policy %s 2>/dev/null | awk '/Candidate:/{print $2; exit}')\n", q)
 		fmt.Fprintf(&b, "printf 'pkg|%%s|%%s|%%s\\n' %s \"$s\" \"$c\"\n", q)
 	}
