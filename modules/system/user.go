@@ -281,6 +281,12 @@ func (m userModule) Run(ctx context.Context, t *modules.Target, args modules.Arg
 	}
 	st := parseUserState(res.Stdout)
 	fields := map[string]any{"name": name, "state": state}
+	if t.Check && state == "present" && !st.exists {
+		// Ansible's user module reports the creation in check mode before it
+		// looks at the groups (which an earlier check-mode task may only
+		// have pretended to create).
+		return modules.Outcome{Changed: true, Fields: fields, Secrets: secrets}, nil
+	}
 	cmd, perr := userPlan(args, st)
 	if perr != nil {
 		return modules.Outcome{Failed: true, Msg: perr.Error(), Fields: fields, Secrets: secrets}, nil
