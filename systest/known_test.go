@@ -1,0 +1,110 @@
+package systest
+
+import (
+	"sort"
+	"strings"
+	"testing"
+)
+
+// knownDifferences records where swarmbook differs from ansible-playbook 2.14
+// on the system playbook; values name the bug in /tmp/sys-bugs.md. Keys are
+// "recap1", "recap2", "exit", "task1:<task>", "task2:<task>",
+// "facts:<fact>", "hostname:<field>", "state:<key>". A listed difference is
+// logged, not failed; a listed key that now matches is reported so the entry
+// can go.
+var knownDifferences = map[string]string{
+	"check:user create":    "sys-2: user with a group created earlier in the same --check run fails (\"Group sbgroup does not exist\"); Ansible reports changed",
+	"state:hostname.live":  "sys-3: hostname also sets the running hostname on Debian without systemd; Ansible's FileStrategy only writes /etc/hostname",
+	"check:authorized_key": "Ansible too fails authorized_key under --check for a user that does not exist yet (ignored in the playbook)",
+}
+
+// knownCases are playbooks under testdata/known that swarmbook runs
+// differently from Ansible; values name the bug. Each must run twice with
+// exit 0 and changed=0 on the second run; until the bug is fixed the case is
+// logged, not failed, and a case that passes is reported so it can go.
+var knownCases = map[string]string{
+	"apt_new_package": "sys-1: apt cannot install a package dpkg has never seen",
+}
+
+// runKnownCases runs every known case with swarmbook against tg.
+func runKnownCases(t *testing.T, sb string, tg *target) {
+	t.Helper()
+	names := make([]string, 0, len(knownCases))
+	for name := range knownCases {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		why := knownCases[name]
+		pb := "testdata/known/" + name + ".yml"
+		r1 := tg.runPlaybook(sb, "swarmbook", pb)
+		r2 := tg.runPlaybook(sb, "swarmbook", pb)
+		ok := r1.exit == 0 && r2.exit == 0
+		for _, n := range tg.nodes {
+			ok = ok && count(r1.recap, n.name, "changed") == "1" && count(r2.recap, n.name, "changed") == "0"
+		}
+		if ok {
+			t.Logf("%s: now passes; remove it from knownCases (%s)", name, why)
+			continue
+		}
+		t.Logf("%s still differs (%s): first exit %d recap %v, second exit %d recap %v", name, why, r1.exit, r1.recap, r2.exit, r2.recap)
+	}
+}
+
+// known compares one tool's values with Ansible's under knownDifferences.
+type known struct {
+	t       *testing.T
+	matched map[string]bool // listed keys seen equal on every host
+	seen    map[string]bool
+	logged  []string
+}
+
+func newKnown(t *testing.T) *known {
+	return &known{t: t, matched: map[string]bool{}, seen: map[string]bool{}}
+}
+
+// compare checks swarmbook's value sb against Ansible's an for key on host.
+func (k *known) compare(key, host, sb, an string) {
+	k.t.Helper()
+	why, listed := knownDifferences[key]
+	if _, ok := k.seen[key]; !ok {
+		k.seen[key] = true
+		k.matched[key] = true
+	}
+	if sb == an {
+		return
+	}
+	k.matched[key] = false
+	if listed {
+		k.logged = append(k.logged, key+" on "+host+" ("+why+"): swarmbook "+quote(sb)+", ansible "+quote(an))
+		return
+	}
+	k.t.Errorf("%s on %s: swarmbook %s, ansible-playbook %s", key, host, quote(sb), quote(an))
+}
+
+// report logs the known differences seen and the listed ones now gone.
+func (k *known) report() {
+	k.t.Helper()
+	sort.Strings(k.logged)
+	for _, l := range k.logged {
+		k.t.Logf("known difference: %s", l)
+	}
+	var gone []string
+	for key := range knownDifferences {
+		if k.seen[key] && k.matched[key] {
+			gone = append(gone, key)
+		}
+	}
+	sort.Strings(gone)
+	for _, key := range gone {
+		k.t.Logf("%s now matches Ansible: remove it from knownDifferences (%s)", key, knownDifferences[key])
+	}
+}
+
+// quote shows a value, or <none> for an empty one.
+func quote(s string) string {
+	if s == "" {
+		return "<none>"
+	}
+	return "\"" + strings.ReplaceAll(s, "\n", "\\n") + "\""
+}
