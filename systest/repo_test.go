@@ -123,9 +123,8 @@ func addAptDebs(t *testing.T, repo string) bool {
 // local repository as the only apt source (with lists), a user to modify, a
 // user and a group to remove, and a writable /proc/sys (docker mounts it
 // read-only; the playbook only sets keys of the container's own network
-// namespace). dpkg is told about sbsys-hello (selection "purge", as after a
-// purge) to work around bug sys-1 (apt cannot install packages dpkg never
-// saw), which testdata/known/apt_new_package.yml keeps visible.
+// namespace). dpkg has never seen sbsys-hello (the apt module must cope:
+// bug sys-1, fixed).
 const prepScript = `set -e
 mount -o remount,rw /proc/sys
 chmod 755 /srv/sbsys-repo
@@ -134,9 +133,6 @@ apt-get update -q >/tmp/sbsys-prep.log 2>&1 || { cat /tmp/sbsys-prep.log; exit 1
 apt-cache policy sbsys-hello | grep -q 'Candidate: 1.0' || {
 	cat /tmp/sbsys-prep.log; apt-cache policy sbsys-hello; ls -la /srv/sbsys-repo; head -20 /srv/sbsys-repo/Packages; exit 1; }
 rm -f /tmp/sbsys-prep.log
-apt-cache dumpavail >/tmp/sbsys-avail && dpkg --merge-avail /tmp/sbsys-avail >/dev/null && rm /tmp/sbsys-avail
-echo 'sbsys-hello purge' | dpkg --set-selections
-dpkg-query -W sbsys-hello >/dev/null
 useradd -m -s /bin/bash -c old sbold
 useradd -m -s /bin/bash sbgone
 groupadd sbgonegroup
