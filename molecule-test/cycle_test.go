@@ -212,29 +212,9 @@ func TestLabCycle(t *testing.T) {
 		}
 	})
 
-	t.Run("ansible-playbook agrees on the converged cluster", func(t *testing.T) {
-		if _, err := os.Stat("/usr/bin/ansible-playbook"); err != nil {
-			t.Skip("ansible-playbook is not installed")
-		}
-		for _, args := range [][]string{{}, {"--tags", "test"}} {
-			ours := sb(t, bin, root, append([]string{"run", "playbooks/swarm.yml", "-i", inv}, args...)...)
-			cmd := exec.Command("/usr/bin/python3", append([]string{"/usr/bin/ansible-playbook", "playbooks/swarm.yml", "-i", inv}, args...)...)
-			cmd.Dir = root
-			cmd.Env = append(os.Environ(), "ANSIBLE_NOCOLOR=1")
-			start := time.Now()
-			theirs, _ := cmd.CombinedOutput()
-			took := time.Since(start)
-			if recapText(ours.out) != recapText(string(theirs)) {
-				t.Errorf("PLAY RECAP differs for %v:\nswarmbook:\n%s\nansible-playbook:\n%s", args, recapText(ours.out), recapText(string(theirs)))
-			}
-			t.Logf("%v: swarmbook %s, ansible-playbook %s (%.1fx)", args, ours.dur.Round(time.Millisecond), took.Round(time.Millisecond), float64(took)/float64(ours.dur))
-			for _, tok := range tokens {
-				if tok != "" && strings.Contains(ours.out, tok) {
-					t.Fatal("a join token appears in swarmbook's output")
-				}
-			}
-		}
-	})
+	// ansible-playbook cannot run playbooks/swarm.yml (firewall is swarmbook's
+	// own module; Ansible's docker modules need Python's Docker SDK on the
+	// nodes): the side-by-side run uses the seed's roles, in TestLabSwarm.
 
 	t.Run("swarmbook test default: all five steps", func(t *testing.T) {
 		r := sb(t, bin, root, "test", "default")

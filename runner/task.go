@@ -396,7 +396,10 @@ func unreachableResult(err error) *taskResult {
 func outcomeResult(out modules.Outcome) *taskResult {
 	f := make(map[string]any, len(out.Fields)+4)
 	for k, v := range out.Fields {
-		f[k] = v
+		f[k] = plain(v)
+	}
+	for k, v := range out.Facts {
+		out.Facts[k] = plain(v)
 	}
 	f["changed"] = out.Changed
 	if out.Msg != "" {
