@@ -244,6 +244,39 @@ func TestLabSwarm(t *testing.T) {
 		return
 	}
 
+	t.Run("a worker that left by hand is rejoined", func(t *testing.T) {
+		if out, err := exec.Command("docker", "exec", "swarmbook-lab-swarm-worker-02", "docker", "swarm", "leave", "--force").CombinedOutput(); err != nil {
+			t.Fatalf("swarm leave: %v\n%s", err, out)
+		}
+		// Wait until the managers see the old entry Down.
+		deadline := time.Now().Add(60 * time.Second)
+		for time.Now().Before(deadline) {
+			out, _ := exec.Command("docker", "exec", "swarmbook-lab-swarm-manager-01", "docker", "node", "ls", "--format", "{{.Hostname}} {{.Status}}").Output()
+			if strings.Contains(string(out), "swarm-worker-02 Down") {
+				break
+			}
+			time.Sleep(2 * time.Second)
+		}
+		r := sb(t, bin, root, "run", "playbooks/swarm.yml", "-i", "molecule-test/swarm/.results/hosts.ini",
+			"-e", `{"swarm_labels": {"tier": "app"}}`)
+		if r.code != 0 {
+			t.Fatalf("rerun after the worker left: exit %d\n%s", r.code, r.out)
+		}
+		if c := recap(r.out)["swarm-worker-02"]; c == nil || c[1] == "0" {
+			t.Errorf("the rerun did not rejoin swarm-worker-02: %v\n%s", c, recapText(r.out))
+		}
+		state, _ := exec.Command("docker", "exec", "swarmbook-lab-swarm-worker-02", "docker", "info", "--format", "{{.Swarm.LocalNodeState}}").Output()
+		if strings.TrimSpace(string(state)) != "active" {
+			t.Errorf("swarm-worker-02 is %q after the rerun", strings.TrimSpace(string(state)))
+		}
+		nodes, _ := exec.Command("docker", "exec", "swarmbook-lab-swarm-manager-01", "docker", "node", "ls", "--format", "{{.Hostname}} {{.Status}}").Output()
+		if n := strings.Count(string(nodes), "swarm-worker-02"); n != 1 {
+			t.Errorf("swarm-worker-02 appears %d times in docker node ls:\n%s", n, nodes)
+		}
+		noTokens(t, "the rejoin run", r.out, joinTokens(t))
+		t.Logf("rejoin rerun: %s", r.dur.Round(time.Millisecond))
+	})
+
 	// Seed 002's roles, from scratch, with swarmbook and with ansible-playbook: the same recaps.
 	inv := "molecule-test/hosts.ini"
 	seed := "molecule-test/seed/seed.yml"

@@ -348,9 +348,40 @@ func (r *swarmRun) join(ctx context.Context, role string, live []member) error {
 		}
 		r.action("joined swarm %s as %s via %s", m.st.ClusterID(), role, m.name)
 		r.cluster = m.st.ClusterID()
-		return r.refresh(ctx, m.name)
+		if err := r.refresh(ctx, m.name); err != nil {
+			return err
+		}
+		r.removeStale(ctx, m)
+		return nil
 	}
 	return fail("no live manager handed out a join token: %s", strings.Join(errs, "; "))
+}
+
+// removeStale removes, on manager m, the Down node entries this host left
+// behind when it last left the swarm (by hand or after a failure), so that
+// a rejoined node appears once and `docker node ls` stays clean. Failures
+// only add a warning: the join itself succeeded.
+func (r *swarmRun) removeStale(ctx context.Context, m member) {
+	rows, err := m.h.nodes(ctx)
+	if err != nil {
+		return
+	}
+	self := ""
+	for _, row := range rows {
+		if row.ID == r.st.NodeID {
+			self = row.Hostname
+		}
+	}
+	for _, row := range rows {
+		if self == "" || row.Hostname != self || row.ID == r.st.NodeID || row.Status != "Down" || row.ManagerStatus != "" {
+			continue
+		}
+		if _, err := m.h.exec(ctx, "docker node rm", nil, "node", "rm", row.ID); err != nil {
+			r.warns = append(r.warns, "could not remove the stale node entry "+row.ID+": "+firstLine(err.Error()))
+			continue
+		}
+		r.action("removed the stale node entry %s of %s", row.ID, self)
+	}
 }
 
 func lastLine(s string) string {

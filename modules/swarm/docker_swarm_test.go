@@ -245,10 +245,27 @@ func TestDockerSwarmTokenRedaction(t *testing.T) {
 	w.on("docker swarm join", "This node joined a swarm as a worker.", 0).then = func() {
 		w.on("docker info", fixture(t, "info_worker1.json"), 0)
 	}
+	// The worker left by hand before: its old entry is Down and is removed
+	// after the rejoin.
+	m1 := l.hosts["swarm-manager-01"]
+	m1.on("docker node ls", `{"ID":"9bq0n2kc5i7wvm3x4y8z1a2b3","Hostname":"swarm-worker-02","Status":"Ready","Availability":"Active","ManagerStatus":""}
+{"ID":"oldentry0000000000000000","Hostname":"swarm-worker-02","Status":"Down","Availability":"Active","ManagerStatus":""}
+{"ID":"m1","Hostname":"swarm-manager-01","Status":"Ready","Availability":"Drain","ManagerStatus":"Leader"}
+`, 0)
+	m1.on("docker node rm", "oldentry0000000000000000\n", 0)
 	m := swarmModule{}
 	out, err := m.Run(context.Background(), l.target("swarm-worker-02", false), args(t, m, map[string]any{"state": "join", "availability": "active"}))
 	if err != nil || out.Failed || !out.Changed {
 		t.Fatalf("%v %+v", err, out)
+	}
+	removed := false
+	for _, c := range m1.ran {
+		if strings.Contains(c, "node rm") && strings.Contains(c, "oldentry0000000000000000") && !strings.Contains(c, "9bq0n2kc5i7wvm3x4y8z1a2b3") {
+			removed = true
+		}
+	}
+	if !removed {
+		t.Fatalf("the stale Down entry was not removed: %q", m1.ran)
 	}
 	noSecret(t, out, testToken)
 	if len(out.Secrets) != 1 || out.Secrets[0] != testToken {
