@@ -28,7 +28,7 @@ unit:
 	$(GO) test -count=1 -short ./...
 
 ## test: everything — unit, real sshd, differential against ansible-playbook, lab cycle.
-test: build vet
+test: build vet lab-image
 	$(GO) test -count=1 -timeout 40m ./...
 	$(MAKE) lab-test
 
