@@ -346,27 +346,16 @@ func (pr *playRun) advance(host string) *step {
 		if !pr.selected(s.task) {
 			continue
 		}
-		if pr.r.startAt != "" {
-			if s.task.Action == "meta" || s.task.Name == "Gathering Facts" && s.task.ActionAs == "gather_facts" {
-				if s.task.ActionAs != "gather_facts" {
-					continue
-				}
-			} else if !pr.matchesStart(s.task) {
+		// --start-at-task: skip everything before the named task, except
+		// fact gathering, as Ansible does.
+		if start := pr.r.startAt; start != "" && !(s.task.Implicit && s.task.Action == "setup") {
+			if s.task.Name != start && displayName(s.task) != start {
 				continue
-			} else {
-				pr.r.startAt = ""
 			}
+			pr.r.startAt = ""
 		}
 		return &s
 	}
-}
-
-func (pr *playRun) matchesStart(t *playbook.Task) bool {
-	name := pr.r.startAt
-	if t.Name == name || displayName(t) == name {
-		return true
-	}
-	return false
 }
 
 // markFailed records that host failed for good in this run.
