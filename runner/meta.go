@@ -95,9 +95,18 @@ func (pr *playRun) notify(ctx context.Context, host string, t *playbook.Task) {
 	sc := pr.scope(host, t)
 	for _, n := range t.Notify {
 		name := pr.renderString(ctx, n, sc)
+		// As Ansible: the first handler with that name, plus every handler
+		// that listens to it.
 		found := false
 		for _, h := range pr.handlers() {
-			if handlerMatches(h, name) {
+			if handlerNamed(h, name) {
+				hs.notified[h] = true
+				found = true
+				break
+			}
+		}
+		for _, h := range pr.handlers() {
+			if handlerListens(h, name) {
 				hs.notified[h] = true
 				found = true
 			}
@@ -108,13 +117,15 @@ func (pr *playRun) notify(ctx context.Context, host string, t *playbook.Task) {
 	}
 }
 
-func handlerMatches(h *playbook.Task, name string) bool {
+func handlerNamed(h *playbook.Task, name string) bool {
 	if h.Name == name {
 		return true
 	}
-	if role := taskRole(h); role != nil && role.Name+" : "+h.Name == name {
-		return true
-	}
+	role := taskRole(h)
+	return role != nil && role.Name+" : "+h.Name == name
+}
+
+func handlerListens(h *playbook.Task, name string) bool {
 	for _, l := range h.Listen {
 		if l == name {
 			return true
