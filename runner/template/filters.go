@@ -79,6 +79,7 @@ func builtinFilters() map[string]filter {
 		"to_yaml":              {fn: fToYAML(false)},
 		"to_nice_yaml":         {fn: fToYAML(true)},
 		"from_yaml":            {fn: fFromYAML},
+		"from_yaml_all":        {fn: fFromYAMLAll},
 		"trim":                 {fn: fStrFunc(func(s string, args []any) string { return pyStrip(s, argStr(args, nil, 0, "", ""), "strip") })},
 		"lower":                {fn: fStrFunc(func(s string, _ []any) string { return strings.ToLower(s) })},
 		"upper":                {fn: fStrFunc(func(s string, _ []any) string { return strings.ToUpper(s) })},

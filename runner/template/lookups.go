@@ -77,10 +77,10 @@ func builtinGlobals() map[string]any {
 					for k, v := range m {
 						out[k] = v
 					}
-				} else if l, ok := args[0].([]any); ok {
+				} else if l, err := toList(args[0]); err == nil {
 					for _, p := range l {
-						pair, ok := p.([]any)
-						if !ok || len(pair) != 2 {
+						pair, err := toList(p)
+						if err != nil || len(pair) != 2 {
 							return nil, fmt.Errorf("dictionary update sequence element has wrong length")
 						}
 						out[pyStr(pair[0])] = pair[1]

@@ -4,13 +4,12 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"github.com/swarmbook/swarmbook/runner/yaml11"
 	"math"
 	"regexp"
 	"strconv"
 	"strings"
 	"unicode/utf16"
-
-	"github.com/goccy/go-yaml"
 )
 
 // --- JSON (Python's json.dumps, ensure_ascii=True) ---
@@ -455,16 +454,34 @@ func yamlPlainOK(s string, flow bool) bool {
 	return true
 }
 
+// fFromYAML parses YAML as Ansible does (PyYAML, YAML 1.1 scalars).
 func fFromYAML(_ *run, v any, _ []any, _ map[string]any) (any, error) {
 	s, ok := v.(string)
 	if !ok {
 		return v, nil
 	}
-	var out any
-	if err := yaml.Unmarshal([]byte(s), &out); err != nil {
+	out, err := yaml11.Unmarshal([]byte(s), "from_yaml")
+	if err != nil {
 		return nil, fmt.Errorf("from_yaml: %v", err)
 	}
 	return fromYAMLValue(out), nil
+}
+
+// fFromYAMLAll parses every document of a YAML stream into a list.
+func fFromYAMLAll(_ *run, v any, _ []any, _ map[string]any) (any, error) {
+	s, ok := v.(string)
+	if !ok {
+		return v, nil
+	}
+	docs, err := yaml11.Parse([]byte(s), "from_yaml_all")
+	if err != nil {
+		return nil, fmt.Errorf("from_yaml_all: %v", err)
+	}
+	out := make([]any, 0, len(docs))
+	for _, d := range docs {
+		out = append(out, fromYAMLValue(d.Value()))
+	}
+	return out, nil
 }
 
 func fromYAMLValue(v any) any {
