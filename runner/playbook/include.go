@@ -97,6 +97,9 @@ func (ld *load) engineAction(t *Task, n *yaml11.Node, sc scope, at *yaml11.Node)
 		blk.Name = t.Name
 		blk.Vars = blk.Vars.Merge(t.Vars)
 		blk.Keywords = t.Keywords
+		// The import's tags and conditionals apply to every task of the role.
+		blk.Tags = append(blk.Tags, t.Tags...)
+		blk.When = append(blk.When, t.When...)
 		blk.Pos = t.Pos
 		blk.ActionAs = t.ActionAs
 		return []*Task{blk}
