@@ -28,7 +28,8 @@ unit:
 	$(GO) test -count=1 -short ./...
 
 ## test: everything — unit, real sshd, differential against ansible-playbook, lab cycle.
-test: build vet lab-image
+## Installs what it needs first (scripts/deps.sh, as root) and starts dockerd.
+test: deps build vet lab-image
 	$(GO) test -count=1 -timeout 40m ./...
 	$(MAKE) lab-test
 
