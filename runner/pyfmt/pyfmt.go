@@ -43,7 +43,7 @@ func writeRepr(b *strings.Builder, v any) {
 			b.WriteString("False")
 		}
 	case string:
-		b.WriteString(quoteString(x))
+		b.WriteString(QuoteString(x))
 	case int:
 		b.WriteString(strconv.Itoa(x))
 	case int64:
@@ -70,7 +70,7 @@ func writeRepr(b *strings.Builder, v any) {
 			if i > 0 {
 				b.WriteString(", ")
 			}
-			b.WriteString(quoteString(k))
+			b.WriteString(QuoteString(k))
 			b.WriteString(": ")
 			writeRepr(b, x[k])
 		}
@@ -103,25 +103,26 @@ func writeRepr(b *strings.Builder, v any) {
 		case reflect.Float32:
 			b.WriteString(Float(rv.Float()))
 		default:
-			b.WriteString(quoteString(fmt.Sprint(v)))
+			b.WriteString(QuoteString(fmt.Sprint(v)))
 		}
 	}
 }
 
-// quoteString renders a Python string literal: single quotes unless the
-// string contains a single quote and no double quote.
-func quoteString(s string) string {
-	q := byte('\'')
-	if strings.IndexByte(s, '\'') >= 0 && strings.IndexByte(s, '"') < 0 {
-		q = '"'
+// QuoteString renders s as a Python string literal (repr of a str): single
+// quotes unless s contains a single quote and no double quote, with
+// Python's escapes for control and C1 characters.
+func QuoteString(s string) string {
+	quote := byte('\'')
+	if strings.ContainsRune(s, '\'') && !strings.ContainsRune(s, '"') {
+		quote = '"'
 	}
 	var b strings.Builder
-	b.WriteByte(q)
+	b.WriteByte(quote)
 	for _, r := range s {
 		switch {
 		case r == '\\':
 			b.WriteString(`\\`)
-		case r == rune(q):
+		case r == rune(quote):
 			b.WriteByte('\\')
 			b.WriteRune(r)
 		case r == '\n':
@@ -130,13 +131,13 @@ func quoteString(s string) string {
 			b.WriteString(`\r`)
 		case r == '\t':
 			b.WriteString(`\t`)
-		case r < 0x20 || r == 0x7f:
+		case r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0):
 			fmt.Fprintf(&b, `\x%02x`, r)
 		default:
 			b.WriteRune(r)
 		}
 	}
-	b.WriteByte(q)
+	b.WriteByte(quote)
 	return b.String()
 }
 
@@ -150,17 +151,22 @@ func Float(f float64) string {
 	case math.IsNaN(f):
 		return "nan"
 	}
-	abs := math.Abs(f)
-	if abs != 0 && (abs >= 1e16 || abs < 1e-4) {
-		s := strconv.FormatFloat(f, 'e', -1, 64)
-		// Go: 1e+16, Python: 1e+16; Go: 1e-05, Python: 1e-05.
-		return s
+	s := strconv.FormatFloat(f, 'e', -1, 64)
+	mant, expStr, _ := strings.Cut(s, "e")
+	exp, _ := strconv.Atoi(expStr)
+	if exp < -4 || exp >= 16 {
+		sign := "+"
+		if exp < 0 {
+			sign = "-"
+			exp = -exp
+		}
+		return fmt.Sprintf("%se%s%02d", mant, sign, exp)
 	}
-	s := strconv.FormatFloat(f, 'f', -1, 64)
-	if !strings.ContainsAny(s, ".e") {
-		s += ".0"
+	out := strconv.FormatFloat(f, 'f', -1, 64)
+	if !strings.Contains(out, ".") {
+		out += ".0"
 	}
-	return s
+	return out
 }
 
 func sortedKeys(m map[string]any) []string {

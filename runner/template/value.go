@@ -2,7 +2,7 @@ package template
 
 import (
 	"fmt"
-	"math"
+	"github.com/swarmbook/swarmbook/runner/pyfmt"
 	"sort"
 	"strconv"
 	"strings"
@@ -309,63 +309,10 @@ func writeRepr(b *strings.Builder, v any) {
 	}
 }
 
-func writeStrRepr(b *strings.Builder, s string) {
-	quote := byte('\'')
-	if strings.ContainsRune(s, '\'') && !strings.ContainsRune(s, '"') {
-		quote = '"'
-	}
-	b.WriteByte(quote)
-	for _, r := range s {
-		switch {
-		case r == '\\':
-			b.WriteString(`\\`)
-		case r == rune(quote):
-			b.WriteByte('\\')
-			b.WriteRune(r)
-		case r == '\n':
-			b.WriteString(`\n`)
-		case r == '\r':
-			b.WriteString(`\r`)
-		case r == '\t':
-			b.WriteString(`\t`)
-		case r < 0x20 || r == 0x7f:
-			fmt.Fprintf(b, `\x%02x`, r)
-		case r >= 0x80 && r < 0xa0:
-			fmt.Fprintf(b, `\x%02x`, r)
-		default:
-			b.WriteRune(r)
-		}
-	}
-	b.WriteByte(quote)
-}
+func writeStrRepr(b *strings.Builder, s string) { b.WriteString(pyfmt.QuoteString(s)) }
 
 // pyFloat formats f as Python's repr(float).
-func pyFloat(f float64) string {
-	switch {
-	case math.IsInf(f, 1):
-		return "inf"
-	case math.IsInf(f, -1):
-		return "-inf"
-	case math.IsNaN(f):
-		return "nan"
-	}
-	s := strconv.FormatFloat(f, 'e', -1, 64)
-	mant, expStr, _ := strings.Cut(s, "e")
-	exp, _ := strconv.Atoi(expStr)
-	if exp < -4 || exp >= 16 {
-		sign := "+"
-		if exp < 0 {
-			sign = "-"
-			exp = -exp
-		}
-		return fmt.Sprintf("%se%s%02d", mant, sign, exp)
-	}
-	out := strconv.FormatFloat(f, 'f', -1, 64)
-	if !strings.ContainsAny(out, ".") {
-		out += ".0"
-	}
-	return out
-}
+func pyFloat(f float64) string { return pyfmt.Float(f) }
 
 // pyEqual is Python's ==.
 func pyEqual(a, b any) bool {
