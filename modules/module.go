@@ -59,6 +59,9 @@ type Spec struct {
 	// Check: false if the module cannot run in check mode (it is then
 	// skipped in check mode, as Ansible does for modules without support).
 	NoCheckMode bool
+	// NeedsVars: the module reads Target.Vars (group_names, ansible_port,
+	// facts ...); the engine builds that map only for such modules.
+	NeedsVars bool
 	// AnyParams: parameters not declared in Params are accepted as they are
 	// (set_fact, add_host: every key is data).
 	AnyParams bool
@@ -116,7 +119,7 @@ type Target struct {
 	Diff   bool
 	Become transport.Become
 	Env    map[string]string // the task's environment
-	Vars   map[string]any    // the host's variables as seen by this task
+	Vars   map[string]any    // the host's variables as seen by this task (only with Spec.NeedsVars)
 	Tmpl   Templater
 	Files  Files
 	Peers  Peers

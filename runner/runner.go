@@ -44,9 +44,7 @@ type Options struct {
 	RemoteUser     string // -u
 	// Connection overrides the default connection type (-c).
 	Connection string
-	// Interactive is true when stdin is a terminal (pause prompts).
-	Interactive bool
-	// Warn receives warnings that happen outside of a play.
+	// Now is the clock (tests fix it).
 	Now func() time.Time
 }
 
@@ -211,4 +209,12 @@ func (r *Runner) host(name string) *hostState {
 		r.hosts[name] = h
 	}
 	return h
+}
+
+// knownHost reports whether the run has state for host (added hosts).
+func (r *Runner) knownHost(name string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	_, ok := r.hosts[name]
+	return ok
 }

@@ -220,7 +220,7 @@ type hostvarsMap struct{ pr *playRun }
 
 func (h *hostvarsMap) Get(key string) (any, bool) {
 	if _, ok := h.pr.r.opts.Inventory.Host(key); !ok {
-		if _, known := h.pr.r.hosts[key]; !known {
+		if !h.pr.r.knownHost(key) {
 			return nil, false
 		}
 	}

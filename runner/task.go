@@ -343,7 +343,7 @@ func (pr *playRun) runModule(ctx context.Context, t *playbook.Task, mod modules.
 		Diff:      pr.diffMode(ctx, t, sc),
 		Become:    pr.become(ctx, t, sc),
 		Env:       pr.environment(ctx, t, sc),
-		Vars:      nil,
+		Vars:      pr.moduleVars(ctx, spec, sc),
 		Tmpl:      &hostTemplater{r: r, sc: sc},
 		Files:     pr.files(t),
 		Peers:     &peers{pr: pr, t: t},
@@ -560,4 +560,24 @@ func toFloat(v any) (float64, bool) {
 func toInt(v any) (int, bool) {
 	f, ok := toFloat(v)
 	return int(f), ok
+}
+
+// moduleVars gives a module that asks for them the task's variables,
+// rendered (magic variables that are views of other hosts are left out).
+func (pr *playRun) moduleVars(ctx context.Context, spec modules.Spec, sc *vars.Scope) map[string]any {
+	if !spec.NeedsVars {
+		return nil
+	}
+	out := map[string]any{}
+	for k, v := range sc.Flatten() {
+		if k == "hostvars" || k == "vars" {
+			continue
+		}
+		if sc.Unsafe(k) {
+			out[k] = v
+			continue
+		}
+		out[k] = pr.render(ctx, v, sc)
+	}
+	return out
 }

@@ -146,7 +146,6 @@ func runPlaybooks(ctx context.Context, stdout, stderr io.Writer, f *runFlags, pa
 		}
 	}
 
-	interactive := term.IsTerminal(int(os.Stdin.Fd()))
 	colorOut := f.color == "always" || (f.color == "auto" && isTerminal(stdout) && os.Getenv("NO_COLOR") == "" && os.Getenv("ANSIBLE_NOCOLOR") == "")
 	columns := 0
 	if fd, ok := stdout.(*os.File); ok && term.IsTerminal(int(fd.Fd())) {
@@ -278,7 +277,6 @@ func runPlaybooks(ctx context.Context, stdout, stderr io.Writer, f *runFlags, pa
 		Forks: forks, Verbosity: f.verbose, StartAtTask: f.startAtTask,
 		Become: become, BecomeUser: firstNonEmpty(f.becomeUser, cfg.Become.User), BecomeMethod: firstNonEmpty(f.becomeMethod, cfg.Become.Method),
 		BecomePassword: becomePass, RemoteUser: firstNonEmpty(f.user, cfg.RemoteUser), Connection: f.connection,
-		Interactive: interactive,
 	}
 
 	// First Ctrl-C: stop after signalling running commands and print the

@@ -23,7 +23,9 @@ var (
 	includeAllArgs  = []string{"name", "hash_behaviour"}
 )
 
-func (includeVars) Spec() modules.Spec { return modules.Spec{FreeForm: true, AnyParams: true} }
+func (includeVars) Spec() modules.Spec {
+	return modules.Spec{FreeForm: true, AnyParams: true, NeedsVars: true}
+}
 
 // loader is one include_vars run.
 type loader struct {

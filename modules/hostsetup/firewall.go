@@ -18,6 +18,7 @@ type firewallModule struct{}
 
 func (firewallModule) Spec() modules.Spec {
 	return modules.Spec{
+		NeedsVars: true,
 		Params: []modules.Param{
 			{Name: "port", Kind: modules.KindStr},
 			{Name: "proto", Kind: modules.KindStr, Default: "tcp", Choices: []string{"tcp", "udp", "both", "esp"}, Aliases: []string{"protocol"}},

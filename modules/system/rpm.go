@@ -148,7 +148,7 @@ func (m rpmModule) Run(ctx context.Context, t *modules.Target, args modules.Args
 type packageModule struct{}
 
 func (packageModule) Spec() modules.Spec {
-	return modules.Spec{Params: []modules.Param{
+	return modules.Spec{NeedsVars: true, Params: []modules.Param{
 		{Name: "name", Kind: modules.KindList, Elements: modules.KindStr, Required: true},
 		{Name: "state", Kind: modules.KindStr, Required: true},
 		{Name: "use", Kind: modules.KindStr, Default: "auto"},
