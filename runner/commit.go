@@ -37,7 +37,7 @@ func (pr *playRun) startTask(ctx context.Context, t *playbook.Task, host, prefix
 			prefix = "RUNNING HANDLER"
 		}
 	}
-	rt := &report.Task{ID: id, Name: name, Prefix: prefix, Pos: t.Pos.String(), Action: t.Action, Check: false}
+	rt := &report.Task{ID: id, Name: name, Prefix: prefix, Pos: t.Pos.String(), Action: t.Action, Check: r.opts.Check}
 	if pr.play.Strategy != "free" {
 		r.rep.TaskStart(rt)
 	}

@@ -73,7 +73,7 @@ func (r *Runner) runPlay(ctx context.Context, pb *playbook.Playbook, play *playb
 	if n, err := pr.renderPlayString(ctx, name); err == nil {
 		name = n
 	}
-	playInfo := report.Play{Name: name, Hosts: pr.all, Check: false, Free: play.Strategy == "free"}
+	playInfo := report.Play{Name: name, Hosts: pr.all, Check: r.opts.Check, Free: play.Strategy == "free"}
 	if len(pr.all) == 0 {
 		r.rep.PlayStart(playInfo)
 		r.rep.NoHostsMatched()

@@ -28,10 +28,11 @@ type Text struct {
 	Color     bool
 	Columns   int // terminal width; 0: not a terminal (Ansible then uses 80)
 	Verbosity int
-	// Stats counted here only for the colour of recap host names.
-	lastBanner int
-	pendTask   *Task
-	free       bool
+	// CheckModeMarkers adds " [CHECK MODE]" to banners in check mode, as
+	// Ansible's check_mode_markers option (off by default).
+	CheckModeMarkers bool
+	lastBanner       int
+	free             bool
 }
 
 func (t *Text) colorize(code, s string) string {
@@ -74,7 +75,7 @@ func (t *Text) PlayStart(p Play) {
 	if p.Name != "" {
 		msg = "PLAY [" + p.Name + "]"
 	}
-	if p.Check {
+	if p.Check && t.CheckModeMarkers {
 		msg += " [CHECK MODE]"
 	}
 	t.banner(msg)
@@ -84,7 +85,6 @@ func (t *Text) PlayStart(p Play) {
 // TaskStart prints the TASK banner (at once under the linear strategy, with
 // the first result under free).
 func (t *Text) TaskStart(task *Task) {
-	t.pendTask = task
 	if t.free {
 		return
 	}
@@ -97,7 +97,7 @@ func (t *Text) taskBanner(task *Task) {
 		prefix = "TASK"
 	}
 	msg := prefix + " [" + task.Name + "]"
-	if task.Check {
+	if task.Check && t.CheckModeMarkers {
 		msg += " [CHECK MODE]"
 	}
 	t.banner(msg)

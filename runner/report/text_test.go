@@ -59,7 +59,7 @@ func TestBanner(t *testing.T) {
 		{"handler", 0, func(x *Text) { x.TaskStart(&Task{ID: 1, Name: "h", Prefix: "RUNNING HANDLER"}) }, "\nRUNNING HANDLER [h] " + strings.Repeat("*", 80-len("RUNNING HANDLER [h]")-1) + "\n"},
 		{"wide terminal", 120, func(x *Text) { x.PlayStart(Play{Name: "x"}) }, "\nPLAY [x] " + strings.Repeat("*", 120-len("PLAY [x]")-1) + "\n"},
 		{"long name keeps 3 stars", 0, func(x *Text) { x.TaskStart(&Task{ID: 1, Name: strings.Repeat("n", 90)}) }, "\nTASK [" + strings.Repeat("n", 90) + "] ***\n"},
-		{"check mode", 0, func(x *Text) { x.PlayStart(Play{Name: "p", Check: true}) }, "\nPLAY [p] [CHECK MODE] " + strings.Repeat("*", 80-len("PLAY [p] [CHECK MODE]")-1) + "\n"},
+		{"check mode", 0, func(x *Text) { x.CheckModeMarkers = true; x.PlayStart(Play{Name: "p", Check: true}) }, "\nPLAY [p] [CHECK MODE] " + strings.Repeat("*", 80-len("PLAY [p] [CHECK MODE]")-1) + "\n"},
 		{"no more hosts", 0, func(x *Text) { x.NoHostsRemaining() }, "\nNO MORE HOSTS LEFT " + strings.Repeat("*", 80-len("NO MORE HOSTS LEFT")-1) + "\n"},
 	}
 	for _, c := range cases {
