@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 )
 
@@ -53,15 +54,35 @@ func UnifiedDiff(d Diff) string {
 	return sb.String()
 }
 
-// splitLines splits keeping line ends, marking a missing final newline the
-// way Ansible does.
+// splitLines splits keeping line ends as Python's str.splitlines(True)
+// does (\n, \r\n, \r and the other Unicode line boundaries), marking a
+// missing final newline the way Ansible does.
 func splitLines(s string) []string {
 	if s == "" {
 		return nil
 	}
-	lines := strings.SplitAfter(s, "\n")
-	if lines[len(lines)-1] == "" {
-		lines = lines[:len(lines)-1]
+	var lines []string
+	start := 0
+	rs := []rune(s)
+	pos := 0 // byte offset of rs[i]
+	for i := 0; i < len(rs); i++ {
+		r := rs[i]
+		size := len(string(r))
+		switch r {
+		case '\r':
+			if i+1 < len(rs) && rs[i+1] == '\n' {
+				i++
+				size++
+			}
+			fallthrough
+		case '\n', '\v', '\f', 0x1c, 0x1d, 0x1e, 0x85, 0x2028, 0x2029:
+			lines = append(lines, s[start:pos+size])
+			start = pos + size
+		}
+		pos += size
+	}
+	if start < len(s) {
+		lines = append(lines, s[start:])
 	}
 	if last := lines[len(lines)-1]; !strings.HasSuffix(last, "\n") {
 		lines[len(lines)-1] = last + "\n\\ No newline at end of file\n"
@@ -85,81 +106,100 @@ type opcode struct {
 	i1, i2, j1, j2 int
 }
 
-// opcodes computes an edit script from the longest common subsequence.
+// opcodes computes the edit script of difflib's SequenceMatcher (with its
+// autojunk heuristic and no junk function), so hunks match Ansible's.
 func opcodes(a, b []string) []opcode {
-	n, m := len(a), len(b)
-	// Trim common prefix and suffix to keep the table small.
-	pre := 0
-	for pre < n && pre < m && a[pre] == b[pre] {
-		pre++
+	// b2j: positions of each line of b; popular lines are left out for
+	// long inputs, as difflib's autojunk does.
+	b2j := map[string][]int{}
+	for j, line := range b {
+		b2j[line] = append(b2j[line], j)
 	}
-	suf := 0
-	for suf < n-pre && suf < m-pre && a[n-1-suf] == b[m-1-suf] {
-		suf++
-	}
-	ca, cb := a[pre:n-suf], b[pre:m-suf]
-	var matches [][2]int // pairs of equal indexes in ca, cb
-	if len(ca)*len(cb) <= 4_000_000 {
-		l := make([][]int32, len(ca)+1)
-		for i := range l {
-			l[i] = make([]int32, len(cb)+1)
+	if n := len(b); n >= 200 {
+		limit := n/100 + 1
+		for line, js := range b2j {
+			if len(js) > limit {
+				delete(b2j, line)
+			}
 		}
-		for i := len(ca) - 1; i >= 0; i-- {
-			for j := len(cb) - 1; j >= 0; j-- {
-				if ca[i] == cb[j] {
-					l[i][j] = l[i+1][j+1] + 1
-				} else if l[i+1][j] >= l[i][j+1] {
-					l[i][j] = l[i+1][j]
-				} else {
-					l[i][j] = l[i][j+1]
+	}
+	longest := func(alo, ahi, blo, bhi int) (int, int, int) {
+		besti, bestj, bestsize := alo, blo, 0
+		j2len := map[int]int{}
+		for i := alo; i < ahi; i++ {
+			next := map[int]int{}
+			for _, j := range b2j[a[i]] {
+				if j < blo {
+					continue
+				}
+				if j >= bhi {
+					break
+				}
+				k := j2len[j-1] + 1
+				next[j] = k
+				if k > bestsize {
+					besti, bestj, bestsize = i-k+1, j-k+1, k
 				}
 			}
+			j2len = next
 		}
-		for i, j := 0, 0; i < len(ca) && j < len(cb); {
-			switch {
-			case ca[i] == cb[j]:
-				matches = append(matches, [2]int{i, j})
-				i++
-				j++
-			case l[i+1][j] >= l[i][j+1]:
-				i++
-			default:
-				j++
-			}
+		for besti > alo && bestj > blo && a[besti-1] == b[bestj-1] {
+			besti, bestj, bestsize = besti-1, bestj-1, bestsize+1
+		}
+		for besti+bestsize < ahi && bestj+bestsize < bhi && a[besti+bestsize] == b[bestj+bestsize] {
+			bestsize++
+		}
+		return besti, bestj, bestsize
+	}
+	type block struct{ i, j, n int }
+	var blocks []block
+	queue := [][4]int{{0, len(a), 0, len(b)}}
+	for len(queue) > 0 {
+		q := queue[len(queue)-1]
+		queue = queue[:len(queue)-1]
+		alo, ahi, blo, bhi := q[0], q[1], q[2], q[3]
+		i, j, k := longest(alo, ahi, blo, bhi)
+		if k == 0 {
+			continue
+		}
+		blocks = append(blocks, block{i, j, k})
+		if alo < i && blo < j {
+			queue = append(queue, [4]int{alo, i, blo, j})
+		}
+		if i+k < ahi && j+k < bhi {
+			queue = append(queue, [4]int{i + k, ahi, j + k, bhi})
 		}
 	}
+	sort.Slice(blocks, func(x, y int) bool {
+		if blocks[x].i != blocks[y].i {
+			return blocks[x].i < blocks[y].i
+		}
+		return blocks[x].j < blocks[y].j
+	})
+	// Collapse adjacent blocks and add the sentinel.
+	var merged []block
+	for _, bl := range blocks {
+		if n := len(merged); n > 0 && merged[n-1].i+merged[n-1].n == bl.i && merged[n-1].j+merged[n-1].n == bl.j {
+			merged[n-1].n += bl.n
+			continue
+		}
+		merged = append(merged, bl)
+	}
+	merged = append(merged, block{len(a), len(b), 0})
 	var ops []opcode
-	if pre > 0 {
-		ops = append(ops, opcode{'e', 0, pre, 0, pre})
-	}
 	i, j := 0, 0
-	flush := func(i2, j2 int) {
+	for _, bl := range merged {
 		switch {
-		case i < i2 && j < j2:
-			ops = append(ops, opcode{'r', pre + i, pre + i2, pre + j, pre + j2})
-		case i < i2:
-			ops = append(ops, opcode{'d', pre + i, pre + i2, pre + j, pre + j})
-		case j < j2:
-			ops = append(ops, opcode{'i', pre + i, pre + i, pre + j, pre + j2})
+		case i < bl.i && j < bl.j:
+			ops = append(ops, opcode{'r', i, bl.i, j, bl.j})
+		case i < bl.i:
+			ops = append(ops, opcode{'d', i, bl.i, j, bl.j})
+		case j < bl.j:
+			ops = append(ops, opcode{'i', i, bl.i, j, bl.j})
 		}
-	}
-	for _, mt := range matches {
-		flush(mt[0], mt[1])
-		if n := len(ops); n > 0 && ops[n-1].tag == 'e' && ops[n-1].i2 == pre+mt[0] && ops[n-1].j2 == pre+mt[1] {
-			ops[n-1].i2++
-			ops[n-1].j2++
-		} else {
-			ops = append(ops, opcode{'e', pre + mt[0], pre + mt[0] + 1, pre + mt[1], pre + mt[1] + 1})
-		}
-		i, j = mt[0]+1, mt[1]+1
-	}
-	flush(len(ca), len(cb))
-	if suf > 0 {
-		if k := len(ops); k > 0 && ops[k-1].tag == 'e' {
-			ops[k-1].i2 += suf
-			ops[k-1].j2 += suf
-		} else {
-			ops = append(ops, opcode{'e', n - suf, n, m - suf, m})
+		i, j = bl.i+bl.n, bl.j+bl.n
+		if bl.n > 0 {
+			ops = append(ops, opcode{'e', bl.i, i, bl.j, j})
 		}
 	}
 	return ops

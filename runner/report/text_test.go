@@ -35,12 +35,6 @@ func TestUnifiedDiffMatchesDifflib(t *testing.T) {
 	for _, c := range diffCases {
 		t.Run(c.name, func(t *testing.T) {
 			if got := UnifiedDiff(c.d); got != c.want {
-				switch c.name {
-				case "repeated":
-					t.Skip("bug: LCS opcodes differ from difflib.SequenceMatcher's longest-block matching (engine-bugs #13)")
-				case "bare_cr":
-					t.Skip("bug: lines split on \\n only; Python's splitlines(True) also splits on \\r (engine-bugs #14)")
-				}
 				t.Errorf("UnifiedDiff:\n got %q\nwant %q", got, c.want)
 			}
 		})
