@@ -52,20 +52,14 @@ var volatileKeys = map[string]bool{
 // difference is logged, not failed; a listed key that matches is reported
 // so the entry can go.
 var knownDifferences = map[string]string{
-	"diff:copy content":    "bug 2: copy content= --diff prints ******** instead of the content",
-	"diff:lineinfile":      "bug 2b: copy content values (here \"old\\n\") are redacted in every later output, diffs included",
-	"diff:blockinfile":     "bug 2b: the redacted \"old\\n\" eats the newline before the block in the --check diff",
-	"reg:*.failed":         "bug 4: registered results lack failed: false",
-	"tree:h0/tpl/app.conf": "bug 5: ansible_managed undefined in templates",
-	"reg:r_template":       "bug 5: ansible_managed undefined in templates (checksum, md5sum, size)",
-	"tree:fetch":           "bug 6: fetch writes 0644 instead of the source's mode",
-	"reg:*.diff":           "bug 7: registered diff has another shape (strings/dict vs dicts/list)",
-	"reg:r_authkey":        "bug 8: authorized_key result lacks Ansible's path info (state: file, mode, owner, size...)",
-	"reg:r_wait_path":      "bug 8: wait_for path= result lacks Ansible's path info (state: file, ...)",
-	"reg:r_stat.stat":      "bug 9: stat lacks mimetype, charset, attributes, attr_flags",
-	"reg:r_uri_404.body":   "bug 10: uri with an accepted non-2xx status has no body",
-	"reg:r_raw":            "11: Ansible runs raw under a PTY (\\r\\n, 'Shared connection ... closed.' on stderr)",
-	"reg:r_script":         "11: Ansible runs script under a PTY (\\r\\n, 'Shared connection ... closed.' on stderr)",
+	"tree:fetch":         "bug 6: fetch writes 0644 instead of the source's mode",
+	"reg:*.diff":         "bug 7: registered diff has another shape (strings/dict vs dicts/list)",
+	"reg:r_authkey":      "bug 8: authorized_key result lacks Ansible's path info (state: file, mode, owner, size...)",
+	"reg:r_wait_path":    "bug 8: wait_for path= result lacks Ansible's path info (state: file, ...)",
+	"reg:r_stat.stat":    "bug 9: stat lacks mimetype, charset, attributes, attr_flags",
+	"reg:r_uri_404.body": "bug 10: uri with an accepted non-2xx status has no body",
+	"reg:r_raw":          "11: Ansible runs raw under a PTY (\\r\\n, 'Shared connection ... closed.' on stderr)",
+	"reg:r_script":       "11: Ansible runs script under a PTY (\\r\\n, 'Shared connection ... closed.' on stderr)",
 }
 
 // runRoot is one tool's working area: the hosts' bases, reg/ and fetch/.
