@@ -33,9 +33,9 @@ test: deps build vet lab-image
 	$(GO) test -count=1 -timeout 40m ./...
 	$(MAKE) lab-test
 
-## integration: the tests that need real peers (sshd, ansible-playbook).
+## integration: the tests that need real peers (sshd, containers, ansible-playbook, the WinRM test server).
 integration: build
-	$(GO) test -count=1 -run 'Integration|Diff|SSH' ./...
+	$(GO) test -count=1 -timeout 30m ./sshtest/ ./systest/ ./difftest/ ./runner/transport/... ./modules/system/
 
 vet:
 	$(GO) vet ./...
