@@ -12,7 +12,7 @@ import (
 )
 
 // TestPowerShellSyntax parses every modules/**/testdata/*.ps1 (and the
-// WinRM transport's testdata/*.ps1) with the tree-sitter PowerShell
+// shared PowerShell transport scripts in runner/transport/pwsh/testdata) with the tree-sitter PowerShell
 // grammar and fails on ERROR or MISSING nodes. The grammar comes from npm,
 // installed outside the repository:
 //
@@ -37,7 +37,7 @@ func TestPowerShellSyntax(t *testing.T) {
 	}
 	root := filepath.Join("..", "..")
 	var files []string
-	for _, pattern := range []string{"modules/*/testdata/*.ps1", "modules/*/*/testdata/*.ps1", "runner/transport/winrm/testdata/*.ps1"} {
+	for _, pattern := range []string{"modules/*/testdata/*.ps1", "modules/*/*/testdata/*.ps1", "runner/transport/pwsh/testdata/*.ps1"} {
 		m, _ := filepath.Glob(filepath.Join(root, pattern))
 		files = append(files, m...)
 	}

@@ -7,6 +7,7 @@ import (
 	mzwinrm "github.com/masterzen/winrm"
 
 	"github.com/swarmbook/swarmbook/runner/transport"
+	"github.com/swarmbook/swarmbook/runner/transport/pwsh"
 	"github.com/swarmbook/swarmbook/runner/transport/winrm/winrmtest"
 )
 
@@ -61,7 +62,7 @@ func runNewShell(b *testing.B, cli *mzwinrm.Client) {
 		b.Fatal(err)
 	}
 	c := &Conn{host: "win1", cli: cli, shell: sh, cfg: &config{}}
-	res, err := c.exec(context.Background(), commandLine(), frame("exit 0\n", nil))
+	res, err := c.exec(context.Background(), pwsh.CommandLine(), pwsh.Frame("exit 0\n", nil))
 	if err != nil || res.ExitCode != 0 {
 		b.Fatal(err, res)
 	}

@@ -14,13 +14,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"sort"
 	"strings"
 	"sync"
 
 	mzwinrm "github.com/masterzen/winrm"
 
 	"github.com/swarmbook/swarmbook/runner/transport"
+	"github.com/swarmbook/swarmbook/runner/transport/pwsh"
 )
 
 // Dialer opens WinRM connections.
@@ -167,25 +167,8 @@ func (c *Conn) Run(ctx context.Context, cmd transport.Command) (transport.Result
 		ctx, cancel = context.WithTimeout(ctx, cmd.Timeout)
 		defer cancel()
 	}
-	script := prelude(cmd) + cmd.Script
-	return c.exec(ctx, commandLine(), frame(script, input))
-}
-
-// prelude sets the command's environment and working directory.
-func prelude(cmd transport.Command) string {
-	var b strings.Builder
-	keys := make([]string, 0, len(cmd.Env))
-	for k := range cmd.Env {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		b.WriteString("$env:" + k + " = " + quote(cmd.Env[k]) + "\n")
-	}
-	if cmd.Dir != "" {
-		b.WriteString("Set-Location -LiteralPath " + quote(cmd.Dir) + "\n")
-	}
-	return b.String()
+	script := pwsh.Prelude(cmd) + cmd.Script
+	return c.exec(ctx, pwsh.CommandLine(), pwsh.Frame(script, input))
 }
 
 // exec runs one command line with stdin on the shell, re-creating the
@@ -235,7 +218,7 @@ func (c *Conn) exec(ctx context.Context, line string, stdin []byte) (transport.R
 	if sendErr != nil {
 		return transport.Result{}, c.unreachable("sending command input", sendErr)
 	}
-	return transport.Result{ExitCode: cmd.ExitCode(), Stdout: stdout.Bytes(), Stderr: DecodeCLIXML(stderr.Bytes())}, nil
+	return transport.Result{ExitCode: cmd.ExitCode(), Stdout: stdout.Bytes(), Stderr: pwsh.DecodeCLIXML(stderr.Bytes())}, nil
 }
 
 // isShellGone reports the fault of an unknown ShellId.

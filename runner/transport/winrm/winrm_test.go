@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/swarmbook/swarmbook/runner/transport"
+	"github.com/swarmbook/swarmbook/runner/transport/pwsh"
 	"github.com/swarmbook/swarmbook/runner/transport/winrm/winrmtest"
 )
 
@@ -142,7 +143,7 @@ func TestLongScriptIntact(t *testing.T) {
 	b.WriteString("Write-Output 'end'\n")
 	script := b.String()
 	res := run(t, c, transport.Command{Script: script})
-	want := digestLine(prelude(transport.Command{}) + script)
+	want := digestLine(pwsh.Prelude(transport.Command{}) + script)
 	if res.ExitCode != 0 || string(res.Stdout) != want+"end\r\n" {
 		t.Fatalf("long script: rc=%d stdout=%q stderr=%q", res.ExitCode, res.Stdout, res.Stderr)
 	}

@@ -1,4 +1,4 @@
-package winrm
+package pwsh
 
 import (
 	"flag"
@@ -16,12 +16,12 @@ var update = flag.Bool("update", false, "rewrite testdata/*.ps1 goldens")
 // modules/windows' TestPowerShellSyntax.
 func TestGoldenScripts(t *testing.T) {
 	scripts := map[string]string{
-		"bootstrap.ps1":       bootstrap,
+		"bootstrap.ps1":       Bootstrap,
 		"put_chunk.ps1":       putChunkScript(`C:\Temp\it's.tmp`, []byte("data"), true),
 		"put_commit.ps1":      putCommitScript(`C:\Temp\it's.tmp`, `C:\Temp\it's`, "abcdef"),
 		"get_chunk.ps1":       getChunkScript(`C:\Temp\it's`, 204800, 204800),
 		"file_info.ps1":       fileInfoScript(`C:\Temp\it's`),
-		"prelude_hostile.ps1": prelude(transportCommandWithEnv()),
+		"prelude_hostile.ps1": Prelude(transport.Command{Env: map[string]string{"A": "it's $x `y", "B": "‘q’"}, Dir: `C:\it's dir`}),
 	}
 	for name, s := range scripts {
 		p := filepath.Join("testdata", name)
@@ -39,8 +39,15 @@ func TestGoldenScripts(t *testing.T) {
 }
 
 func TestCommandLineFitsCmdExe(t *testing.T) {
-	if n := len(commandLine()); n > 8191 {
+	if n := len(CommandLine()); n > 8191 {
 		t.Fatalf("bootstrap command line is %d characters, over cmd.exe's 8191", n)
+	}
+}
+
+func TestFrame(t *testing.T) {
+	got := string(Frame("Write-Output 'é'\n", []byte("in\n")))
+	if want := "18\nWrite-Output 'é'\nin\n"; got != want {
+		t.Fatalf("%q, want %q", got, want)
 	}
 }
 
@@ -56,8 +63,4 @@ func TestDecodeCLIXML(t *testing.T) {
 	if got := string(DecodeCLIXML([]byte("plain error\n"))); got != "plain error\n" {
 		t.Fatalf("%q", got)
 	}
-}
-
-func transportCommandWithEnv() transport.Command {
-	return transport.Command{Env: map[string]string{"A": "it's $x `y", "B": "‘q’"}, Dir: `C:\it's dir`}
 }
