@@ -115,7 +115,11 @@ func (c *Conn) acquire(ctx context.Context) error {
 func (c *Conn) release() { <-c.sem }
 
 // session opens a session channel, waiting and retrying while the server
-// refuses channels (its MaxSessions is lower than ours).
+// refuses channels (its MaxSessions is lower than ours). Opening has no
+// timeout of its own: a slow server is waited for (the connect timeout
+// bounds only establishing the connection, as Ansible's timeout), a dead
+// one is found by the keepalives, which close the connection; ctx still
+// cancels the wait.
 func (c *Conn) session(ctx context.Context) (*ssh.Session, *ssh.Client, error) {
 	delay := 10 * time.Millisecond
 	for {
@@ -123,10 +127,13 @@ func (c *Conn) session(ctx context.Context) (*ssh.Session, *ssh.Client, error) {
 		if err != nil {
 			return nil, nil, err
 		}
-		s, err := cl.NewSession()
+		s, err := openSession(ctx, cl)
 		if err == nil {
 			c.d.sessions.Add(1)
 			return s, cl, nil
+		}
+		if ctx.Err() != nil {
+			return nil, nil, fmt.Errorf("ssh: %s: opening a session: %w", c.t.name, ctx.Err())
 		}
 		var oce *ssh.OpenChannelError
 		if !errors.As(err, &oce) {
@@ -141,6 +148,34 @@ func (c *Conn) session(ctx context.Context) (*ssh.Session, *ssh.Client, error) {
 		if delay < 500*time.Millisecond {
 			delay *= 2
 		}
+	}
+}
+
+// openSession opens a session on cl, giving up when ctx ends (a session
+// that opens after that is closed).
+func openSession(ctx context.Context, cl *ssh.Client) (*ssh.Session, error) {
+	if ctx.Done() == nil {
+		return cl.NewSession()
+	}
+	type opened struct {
+		s   *ssh.Session
+		err error
+	}
+	ch := make(chan opened, 1)
+	go func() {
+		s, err := cl.NewSession()
+		ch <- opened{s, err}
+	}()
+	select {
+	case o := <-ch:
+		return o.s, o.err
+	case <-ctx.Done():
+		go func() {
+			if o := <-ch; o.s != nil {
+				o.s.Close()
+			}
+		}()
+		return nil, ctx.Err()
 	}
 }
 

@@ -29,6 +29,11 @@ type Dialer struct {
 
 	mu    sync.Mutex
 	jumps map[string]*ssh.Client
+
+	// afterHandshake, when set (tests only), runs right after each SSH
+	// handshake returns, to widen the window in which a connect timeout
+	// could still fire.
+	afterHandshake func()
 }
 
 // Stats counts what a Dialer did, for tests and benchmarks.
@@ -66,11 +71,15 @@ func (d *Dialer) Dial(ctx context.Context, ep transport.Endpoint) (transport.Con
 	if err != nil {
 		return nil, &transport.Unreachable{Host: ep.Name, Err: err}
 	}
+	shell, err := shellOf(ep)
+	if err != nil {
+		return nil, &transport.Unreachable{Host: ep.Name, Err: err}
+	}
 	c := &Conn{d: d, t: t, sem: make(chan struct{}, d.maxSessions())}
 	if _, err := c.client(ctx); err != nil {
 		return nil, err
 	}
-	return c, nil
+	return withShell(c, shell), nil
 }
 
 func (d *Dialer) maxSessions() int {
@@ -164,10 +173,18 @@ func (d *Dialer) handshake(ctx context.Context, conn net.Conn, t *target) (*ssh.
 		HostKeyAlgorithms: algos,
 		Timeout:           t.timeout,
 	}
-	conn.SetDeadline(time.Now().Add(t.timeout))
-	stop := context.AfterFunc(ctx, func() { conn.SetDeadline(time.Unix(1, 0)) })
+	w := boundHandshake(ctx, conn, t.timeout)
 	sc, chans, reqs, err := ssh.NewClientConn(conn, t.addr(), cfg)
-	stop()
+	if expired := w.finish(); err == nil && expired {
+		// The bound fired between the end of the handshake and finish: the
+		// connection's reader has already failed (or soon will), so this
+		// connection is not usable. It took longer than allowed: a timeout.
+		sc.Close()
+		err = os.ErrDeadlineExceeded
+	}
+	if d.afterHandshake != nil {
+		d.afterHandshake()
+	}
 	if err != nil {
 		conn.Close()
 		switch {
@@ -180,7 +197,6 @@ func (d *Dialer) handshake(ctx context.Context, conn net.Conn, t *target) (*ssh.
 		}
 		return nil, fmt.Errorf("ssh: handshake with %s: %w", t.addr(), err)
 	}
-	conn.SetDeadline(time.Time{})
 	c := ssh.NewClient(sc, chans, reqs)
 	go d.keepalive(c, t.alive)
 	return c, nil
@@ -310,4 +326,52 @@ func (r *resolver) localUser() string {
 		return u.Username
 	}
 	return os.Getenv("USER")
+}
+
+// handshakeBound limits one SSH handshake to the connect timeout (and to
+// ctx) without leaving a deadline on the connection afterwards: the
+// timeout bounds establishing the connection, never a later session on it.
+type handshakeBound struct {
+	conn  net.Conn
+	timer *time.Timer
+	stop  func() bool
+
+	mu       sync.Mutex
+	finished bool
+	expired  bool
+}
+
+// boundHandshake arms the bound: when timeout passes or ctx ends before
+// finish, conn's I/O is made to fail at once.
+func boundHandshake(ctx context.Context, conn net.Conn, timeout time.Duration) *handshakeBound {
+	w := &handshakeBound{conn: conn}
+	if timeout > 0 {
+		w.timer = time.AfterFunc(timeout, w.expire)
+	}
+	w.stop = context.AfterFunc(ctx, w.expire)
+	return w
+}
+
+func (w *handshakeBound) expire() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.finished {
+		return
+	}
+	w.expired = true
+	w.conn.SetDeadline(time.Unix(1, 0))
+}
+
+// finish disarms the bound and reports whether it fired first; after it
+// returns nothing touches the connection's deadline again.
+func (w *handshakeBound) finish() (expired bool) {
+	w.mu.Lock()
+	w.finished = true
+	expired = w.expired
+	w.mu.Unlock()
+	if w.timer != nil {
+		w.timer.Stop()
+	}
+	w.stop()
+	return expired
 }
