@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"github.com/swarmbook/swarmbook/modules"
+	"github.com/swarmbook/swarmbook/modules/windows"
+	"github.com/swarmbook/swarmbook/runner/transport"
 )
 
 // setupModule gathers facts (ansible.builtin.setup).
@@ -80,6 +82,9 @@ func subsetsFor(list []string) (factSubsets, error) {
 }
 
 func (setupModule) Run(ctx context.Context, t *modules.Target, args modules.Args) (modules.Outcome, error) {
+	if t.Conn.Platform().Shell == transport.ShellPowerShell {
+		return windows.GatherFacts(ctx, t, args)
+	}
 	subsetArg := args.StrList("gather_subset")
 	if !args.Has("gather_subset") {
 		subsetArg = []string{"all"}

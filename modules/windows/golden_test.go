@@ -44,7 +44,16 @@ func goldenScripts() map[string]string {
 		"hostile_copy.ps1":          destScript(hostile),
 		"hostile_shell_cmd.ps1":     shellScript(hostile, "cmd.exe", hostile),
 		"hostile_command_guard.ps1": guardScript(hostile, hostile),
+		"win_setup_all.ps1":         factsScript(subsetsOf("all"), `C:\ProgramData\ansible\facts.d`),
+		"win_setup_min.ps1":         factsScript(subsetsOf("!all"), ""),
+		"hostile_setup.ps1":         factsScript(subsetsOf("!all"), hostile),
 	}
+}
+
+// subsetsOf resolves a gather_subset list for the goldens.
+func subsetsOf(list ...string) winSubsets {
+	s, _ := resolveSubsets(list)
+	return s
 }
 
 func TestGoldenScripts(t *testing.T) {

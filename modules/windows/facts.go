@@ -1,0 +1,74 @@
+package windows
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/swarmbook/swarmbook/modules"
+)
+
+// posixFactPath is the POSIX setup's fact_path default; on Windows
+// setup.ps1 has no default, so this value means "not given".
+const posixFactPath = "/etc/ansible/facts.d"
+
+// GatherFacts is the setup module (and gather_facts) for a host whose shell
+// is PowerShell: one generated script, one round trip, one JSON answer,
+// shaped into the facts ansible.windows' setup.ps1 returns (Ansible 2.14
+// with ansible.windows 1.14).
+//
+// gather_subset follows setup.ps1, not the POSIX setup: every subset is
+// gathered unless excluded with "!name" ("!all" keeps "min"), unknown names
+// warn. setup.ps1 has no "filter" option (Ansible passes it through and
+// the module ignores it), so filter is ignored here too, and all gathered
+// facts are returned.
+func GatherFacts(ctx context.Context, t *modules.Target, args modules.Args) (modules.Outcome, error) {
+	subsetArg := args.StrList("gather_subset")
+	if !args.Has("gather_subset") {
+		subsetArg = []string{"all"}
+	}
+	subs, warnings := resolveSubsets(subsetArg)
+	factPath := args.Str("fact_path")
+	if factPath == posixFactPath {
+		factPath = ""
+	}
+	res, err := run(ctx, t, factsScript(subs, factPath))
+	if err != nil {
+		return fail("fact gathering failed: "+err.Error(), nil)
+	}
+	raw, err := decodeFacts(res.Stdout)
+	if err != nil {
+		return fail(err.Error(), nil)
+	}
+	facts := mapFacts(raw, subs)
+	gathered := make([]any, len(subsetArg))
+	for i, s := range subsetArg {
+		gathered[i] = s
+	}
+	facts["gather_subset"] = gathered
+	facts["module_setup"] = true
+	fields := map[string]any{"ansible_facts": facts}
+	if w := append(warnings, raw.Warnings...); len(w) > 0 {
+		fields["warnings"] = w
+	}
+	return modules.Outcome{Facts: facts, Fields: fields}, nil
+}
+
+// decodeFacts reads the JSON object on the last non-empty line of the
+// script's output.
+func decodeFacts(stdout []byte) (rawFacts, error) {
+	out := strings.TrimSpace(string(stdout))
+	if i := strings.LastIndex(out, "\n"); i >= 0 {
+		out = strings.TrimSpace(out[i+1:])
+	}
+	var raw rawFacts
+	if err := json.Unmarshal([]byte(out), &raw); err != nil {
+		short := out
+		if len(short) > 200 {
+			short = short[:200] + "..."
+		}
+		return rawFacts{}, fmt.Errorf("unexpected answer from the Windows facts script: %q", short)
+	}
+	return raw, nil
+}
