@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf16"
+
+	"github.com/swarmbook/swarmbook/modules/shquote"
 )
 
 // The PowerShell stand-in.
@@ -45,6 +47,10 @@ import (
 //	Swarmbook-PutCommit -Temp <arg> -Path <arg> -Checksum <hex arg>
 //	Swarmbook-GetChunk -Path <arg> -Offset <n> -Count <n>
 //	Swarmbook-FileInfo -Path <arg>
+//	if (<arg> -eq <arg>) { throw <arg> }
+//	                             message on stderr, exit 1 when equal
+//	Write-Output (ConvertTo-Json -Compress @{ k = <arg>; ... })
+//	                             a JSON object of strings (win_ping's answer)
 //
 // The Swarmbook-* helpers (swarmbook's file transfer functions) are done
 // natively with Windows paths mapped below the server's Root (C:\a\b ->
@@ -75,6 +81,21 @@ type standIn struct {
 	script    string
 	stdout    io.Writer
 	stderr    io.Writer
+}
+
+// WriteStandInCommand writes an executable shell script at path that runs
+// the stand-in the way a server starting `powershell.exe <args>` would:
+// exe is a test binary whose TestMain calls StandInMain, its arguments
+// become the command line, root holds the stand-in's Windows file system.
+// Put it on the PATH of a server that runs command lines through a shell
+// (sshd with OpenSSH's DefaultShell role played by /bin/sh).
+func WriteStandInCommand(path, exe, root string) error {
+	script := "#!/bin/sh\n" + standInVar + "=1 " + standInRoot + "=" + shquote.POSIX(root) +
+		" " + standInCmd + "=\"powershell.exe $*\" exec " + shquote.POSIX(exe) + "\n"
+	if err := os.WriteFile(path, []byte(script), 0o755); err != nil {
+		return fmt.Errorf("winrmtest: writing the stand-in command: %w", err)
+	}
+	return nil
 }
 
 func runStandIn(cmdline, root string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -215,10 +236,61 @@ func (s *standIn) statement(line string) (int, bool) {
 		return n, true
 	case word == "set-location":
 		return 0, false
+	case word == "if":
+		return s.ifThrow(line)
+	case word == "write-output" && strings.HasPrefix(line, "Write-Output (ConvertTo-Json -Compress @{") && strings.HasSuffix(line, "})"):
+		return s.jsonObject(line)
 	case strings.HasPrefix(word, "swarmbook-"):
 		return s.helper(word, toks[1:], line)
 	}
 	return s.unsupported(line)
+}
+
+// ifThrow runs `if (<arg> -eq <arg>) { throw <arg> }`: a throw ends the
+// script as swarmbook's bootstrap reports it (message on stderr, exit 1).
+func (s *standIn) ifThrow(line string) (int, bool) {
+	cond, body, ok := strings.Cut(strings.TrimPrefix(line, "if ("), ") { throw ")
+	if !ok || !strings.HasPrefix(line, "if (") || !strings.HasSuffix(body, " }") {
+		return s.unsupported(line)
+	}
+	ct, err1 := tokens(cond)
+	bt, err2 := tokens(strings.TrimSuffix(body, " }"))
+	if err1 != nil || err2 != nil || len(ct) != 3 || !strings.EqualFold(ct[1].text, "-eq") || len(bt) != 1 {
+		return s.unsupported(line)
+	}
+	a, ok1 := s.value(ct[0])
+	b, ok2 := s.value(ct[2])
+	msg, ok3 := s.value(bt[0])
+	if !ok1 || !ok2 || !ok3 {
+		return s.unsupported(line)
+	}
+	if strings.EqualFold(a, b) { // -eq compares strings case-insensitively
+		fmt.Fprint(s.stderr, msg+"\r\n")
+		return 1, true
+	}
+	return 0, false
+}
+
+// jsonObject runs `Write-Output (ConvertTo-Json -Compress @{ k = <arg>; ... })`
+// for string values.
+func (s *standIn) jsonObject(line string) (int, bool) {
+	inner := strings.TrimSuffix(strings.TrimPrefix(line, "Write-Output (ConvertTo-Json -Compress @{"), "})")
+	obj := map[string]string{}
+	for _, pair := range strings.Split(inner, ";") {
+		k, v, ok := strings.Cut(pair, "=")
+		vt, err := tokens(v)
+		if !ok || err != nil || len(vt) != 1 {
+			return s.unsupported(line)
+		}
+		val, ok := s.value(vt[0])
+		if !ok {
+			return s.unsupported(line)
+		}
+		obj[strings.TrimSpace(k)] = val
+	}
+	b, _ := json.Marshal(obj)
+	fmt.Fprint(s.stdout, string(b)+"\r\n")
+	return 0, false
 }
 
 func (s *standIn) unsupported(line string) (int, bool) {
