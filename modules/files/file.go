@@ -53,9 +53,22 @@ func (fileMod) Run(ctx context.Context, t *modules.Target, a modules.Args) (modu
 		body += stCall("s", src, false)
 	}
 	body += "[ -d " + q + " ] && [ -n \"$(ls -A -- " + q + " 2>/dev/null)\" ] && echo nonempty=1\n"
-	pr, err := runProbe(ctx, t, body)
-	if err != nil {
-		return modules.Outcome{}, err
+	var pr probe
+	if ahead := createDirAhead(t, a, p, at); ahead != "" {
+		res, err := run(ctx, t, prelude+body+ahead+"\nexit 0\n")
+		if err != nil {
+			return modules.Outcome{}, err
+		}
+		if res.ExitCode != 0 {
+			// only the creation can fail: as directory()'s apply would
+			return fail(map[string]any{"path": p}, "%s", strings.TrimSpace(string(res.Stderr)))
+		}
+		pr = parseProbe(res.Stdout)
+	} else {
+		var err error
+		if pr, err = runProbe(ctx, t, body); err != nil {
+			return modules.Outcome{}, err
+		}
 	}
 	cur := pr.info("p")
 	prev := cur.state()
@@ -76,7 +89,7 @@ func (fileMod) Run(ctx context.Context, t *modules.Target, a modules.Args) (modu
 	if src != "" && state != "link" && state != "hard" {
 		return fail(map[string]any{"path": p}, "src option requires state to be 'link' or 'hard'")
 	}
-	f := fileRun{t: t, a: a, p: p, pr: pr, cur: cur, prev: prev, at: at, src: src, srcInfo: pr.info("s")}
+	f := fileRun{t: t, a: a, p: p, pr: pr, cur: cur, prev: prev, at: at, src: src, srcInfo: pr.info("s"), ahead: pr["ahead"] == "1"}
 	switch state {
 	case "absent":
 		return f.absent(ctx)
@@ -103,6 +116,62 @@ type fileRun struct {
 	at      attrs
 	src     string
 	srcInfo *fileInfo
+	ahead   bool // the probe script already created the directory (createDirAhead)
+}
+
+// createDirAhead is the probe's tail that creates a missing directory in
+// the same session, for the common "state: directory" task outside check
+// and diff mode with at most an octal mode: one session instead of a probe
+// and then a change. It runs only when the path is absent, which is the
+// one case in which directory() plans exactly this (mkdir of each missing
+// component with the mode) from the probe; it then reports ahead=1 and the
+// final stat, and Run computes the same result as if it had applied the
+// plan itself. chmod runs on every created component even where the mode
+// the umask gives already matches (the same end state; Ansible also
+// compares with the real stat after mkdir).
+func createDirAhead(t *modules.Target, a modules.Args, p string, at attrs) string {
+	if t.Check || t.Diff || a.Str("state") != "directory" || a.Bool("recurse") || a.Str("src") != "" ||
+		at.Owner != "" || at.Group != "" || (at.Mode != "" && !octalRE.MatchString(at.Mode)) {
+		return ""
+	}
+	chmod := ""
+	if at.Mode != "" {
+		m, err := targetMode(at.Mode, 0, true, 0)
+		if err != nil {
+			return ""
+		}
+		chmod = fmt.Sprintf("chmod %o ", m)
+	}
+	q := shquote.POSIX(p)
+	var sb strings.Builder
+	sb.WriteString("if [ ! -e " + q + " ] && [ ! -L " + q + " ]; then\necho ahead=1\n")
+	for _, c := range dirChain(p) {
+		qc := shquote.POSIX(c)
+		fmt.Fprintf(&sb, "if [ ! -d %s ]; then mkdir -- %s || exit 1\n", qc, qc)
+		if chmod != "" {
+			sb.WriteString(chmod + qc + " || exit 1\n")
+		}
+		sb.WriteString("fi\n")
+	}
+	sb.WriteString(stCall("final", p, false) + "fi\n")
+	return sb.String()
+}
+
+// dirChain lists p and its ancestors, outermost first ("/" excluded).
+func dirChain(p string) []string {
+	var out []string
+	cur := ""
+	if path.IsAbs(p) {
+		cur = "/"
+	}
+	for _, c := range strings.Split(strings.Trim(p, "/"), "/") {
+		if c == "" {
+			continue
+		}
+		cur = path.Join(cur, c)
+		out = append(out, cur)
+	}
+	return out
 }
 
 // outcome assembles the result: diff, the apply script (unless check
@@ -117,7 +186,9 @@ func (f *fileRun) outcome(ctx context.Context, changed bool, script string, befo
 		out.Diffs = []modules.Diff{{Before: dictText(before), After: dictText(after)}}
 	}
 	final := f.cur
-	if !f.t.Check && script != "" {
+	if f.ahead {
+		final = f.pr.info("final")
+	} else if !f.t.Check && script != "" {
 		pr, err := runProbe(ctx, f.t, script+stCall("final", f.p, false))
 		if err != nil {
 			return fail(map[string]any{"path": f.p}, "%v", err)
@@ -200,15 +271,7 @@ func (f *fileRun) directory(ctx context.Context) (modules.Outcome, error) {
 		uidGid := (&writeReq{Probe: f.pr, Cur: &fileInfo{}}).predicted()
 		newDir := &fileInfo{Exists: true, Raw: sIFDIR, Mode: defDirPer &^ f.pr.umask(), UID: uidGid.UID, GID: uidGid.GID}
 		var sb strings.Builder
-		cur := ""
-		if path.IsAbs(target) {
-			cur = "/"
-		}
-		for _, c := range strings.Split(strings.Trim(target, "/"), "/") {
-			if c == "" {
-				continue
-			}
-			cur = path.Join(cur, c)
+		for _, cur := range dirChain(target) {
 			ap, err := f.at.plan(f.pr, cur, newDir)
 			if err != nil {
 				return modules.Outcome{}, err
