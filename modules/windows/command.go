@@ -145,6 +145,16 @@ func runCommand(ctx context.Context, t *modules.Target, a modules.Args, name, ra
 	if err := needPowerShell(t, name); err != nil {
 		return fail(err.Error(), nil)
 	}
+	// Neither module supports check mode: Ansible skips them before
+	// creates/removes are looked at, with the module framework's message
+	// (win_command uses Ansible.Basic, win_shell the legacy Parse-Args).
+	if t.Check {
+		msg := "remote module does not support check mode"
+		if name == "win_command" {
+			msg = "remote module (win_command) does not support check mode"
+		}
+		return modules.Outcome{Skipped: true, Msg: msg}, nil
+	}
 	r := map[string]any{"cmd": raw, "rc": 0, "stdout": "", "stderr": ""}
 	if a.Str("creates") != "" || a.Str("removes") != "" {
 		var g struct {
@@ -154,11 +164,9 @@ func runCommand(ctx context.Context, t *modules.Target, a modules.Args, name, ra
 			return fail(err.Error(), r)
 		}
 		if g.Skip != "" {
-			return modules.Outcome{Msg: "skipped, since " + g.Skip, Fields: map[string]any{"cmd": raw, "rc": 0, "stdout": "skipped, since " + g.Skip}}, nil
+			// ansible.windows reports a creates/removes guard as skipped.
+			return modules.Outcome{Skipped: true, Msg: "skipped, since " + g.Skip, Fields: map[string]any{"cmd": raw, "rc": 0}}, nil
 		}
-	}
-	if t.Check {
-		return modules.Outcome{Skipped: true, Msg: "skipped, running in check mode", Fields: map[string]any{"cmd": raw}}, nil
 	}
 	cmd := commandInput(script, a)
 	start := time.Now()

@@ -1,0 +1,258 @@
+package windows
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/swarmbook/swarmbook/modules"
+	"github.com/swarmbook/swarmbook/runner/transport"
+)
+
+// The tests in this file complete the check-mode, diff and idempotence
+// matrix of the win_* modules against the fake PowerShell conn. Expected
+// messages and result keys are ansible.windows 1.14's (Debian bookworm).
+
+func TestCommandShellCheckModeAndGuards(t *testing.T) {
+	cases := []struct {
+		name    string
+		mod     modules.Module
+		args    modules.Args
+		check   bool
+		guard   string // the guard script's answer; "" = no guard rule
+		skipped bool
+		changed bool
+		msg     string
+		scripts int
+	}{
+		{"command check mode", commandModule{}, modules.Args{"_raw_params": "whoami.exe"}, true, "", true, false,
+			"remote module (win_command) does not support check mode", 0},
+		{"command check mode ignores creates", commandModule{}, modules.Args{"_raw_params": "whoami.exe", "creates": `C:\x`}, true, `{"skip":"C:\\x exists"}`, true, false,
+			"remote module (win_command) does not support check mode", 0},
+		{"shell check mode", shellModule{}, modules.Args{"_raw_params": "Get-Date"}, true, "", true, false,
+			"remote module does not support check mode", 0},
+		{"command creates exists", commandModule{}, modules.Args{"_raw_params": "whoami.exe", "creates": `C:\x`}, false, `{"skip":"C:\\x exists"}`, true, false,
+			`skipped, since C:\x exists`, 1},
+		{"command removes missing", commandModule{}, modules.Args{"_raw_params": "whoami.exe", "removes": `C:\y`}, false, `{"skip":"C:\\y does not exist"}`, true, false,
+			`skipped, since C:\y does not exist`, 1},
+		{"shell creates exists", shellModule{}, modules.Args{"_raw_params": "New-Item C:\\x", "creates": `C:\x`}, false, `{"skip":"C:\\x exists"}`, true, false,
+			`skipped, since C:\x exists`, 1},
+		{"command guard passes", commandModule{}, modules.Args{"_raw_params": "whoami.exe", "creates": `C:\x`}, false, `{"skip":""}`, false, true, "", 2},
+		{"shell runs", shellModule{}, modules.Args{"_raw_params": "Get-Date"}, false, "", false, true, "", 1},
+	}
+	for _, c := range cases {
+		var rules []rule
+		if c.guard != "" {
+			rules = append(rules, answer("$skip = ''", c.guard))
+		}
+		f := newFake(rules...)
+		out := mustRun(t, c.mod, target(f, c.check, true), c.args)
+		if out.Skipped != c.skipped || out.Changed != c.changed || out.Msg != c.msg || out.Failed {
+			t.Errorf("%s: %+v", c.name, out)
+		}
+		if len(f.scripts) != c.scripts {
+			t.Errorf("%s: %d scripts, want %d", c.name, len(f.scripts), c.scripts)
+		}
+		if c.skipped && !c.check && (out.Fields["rc"] != 0 || out.Fields["cmd"] == nil) {
+			t.Errorf("%s: skipped result lacks rc/cmd: %v", c.name, out.Fields)
+		}
+	}
+}
+
+func TestCommandRunDetails(t *testing.T) {
+	f := newFake(rule{"& 'C:\\Program Files\\x.exe'", transport.Result{ExitCode: 2, Stdout: []byte("a\r\nb\r\n"), Stderr: []byte("bad\r\n")}})
+	out := mustRun(t, commandModule{}, target(f, false, false), modules.Args{
+		"argv": []any{`C:\Program Files\x.exe`, "it's", "two words"}, "chdir": `C:\Temp`, "stdin": "yes"})
+	if !out.Failed || out.Fields["rc"] != 2 || out.Msg != "non-zero return code" {
+		t.Fatalf("%+v", out)
+	}
+	if got := out.Fields["stdout_lines"].([]any); len(got) != 2 || got[1] != "b" {
+		t.Fatalf("stdout_lines %v", got)
+	}
+	s := f.scripts[0]
+	for _, want := range []string{"Set-Location -LiteralPath 'C:\\Temp'", "$input | & 'C:\\Program Files\\x.exe' 'it''s' 'two words'", "exit $LASTEXITCODE"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("script lacks %q:\n%s", want, s)
+		}
+	}
+}
+
+func TestTemplateCheckDiffIdempotence(t *testing.T) {
+	dir := t.TempDir()
+	_ = os.WriteFile(filepath.Join(dir, "t.j2"), []byte("a={{ x }}\n"), 0o644)
+	rendered := "a=42\r\n"
+	// Host has old content: check+diff reports the change without uploading.
+	f := newFake(answer("Get-Item", `{"exists":true,"isdir":false,"sha256":"00"}`))
+	f.files[`C:\t.txt`] = "a=41\r\n"
+	tg := target(f, true, true)
+	tg.Files, tg.Tmpl = files{dir}, tmpl{}
+	args := modules.Args{"src": "t.j2", "dest": `C:\t.txt`, "force": true, "newline_sequence": `\r\n`}
+	out := mustRun(t, copyModule{template: true}, tg, args)
+	if !out.Changed || len(f.puts) != 0 || len(out.Diffs) != 1 || out.Diffs[0].Before != "a=41\r\n" || out.Diffs[0].After != rendered {
+		t.Fatalf("check+diff: %+v puts=%v", out, f.puts)
+	}
+	// Host already has the rendered content (Get-FileHash prints upper case): unchanged.
+	sum := out.Fields["checksum"].(string)
+	f = newFake(answer("Get-Item", `{"exists":true,"isdir":false,"sha256":"`+strings.ToUpper(sum)+`"}`))
+	tg.Conn, tg.Check = f, false
+	if out = mustRun(t, copyModule{template: true}, tg, args); out.Changed || len(f.puts) != 0 || len(out.Diffs) != 0 {
+		t.Fatalf("second run: %+v", out)
+	}
+	// Missing dest: diff from empty, upload outside check mode.
+	f = newFake(answer("Get-Item", `{"exists":false}`))
+	tg.Conn = f
+	if out = mustRun(t, copyModule{template: true}, tg, args); !out.Changed || f.puts[`C:\t.txt`] != rendered || out.Diffs[0].Before != "" {
+		t.Fatalf("new file: %+v", out)
+	}
+}
+
+func TestCopyEdgeCases(t *testing.T) {
+	// force=false writes a missing file.
+	f := newFake(answer("Get-Item", `{"exists":false}`))
+	out := mustRun(t, copyModule{}, target(f, false, false), modules.Args{"content": "x", "dest": `C:\a.txt`, "force": false})
+	if !out.Changed || f.puts[`C:\a.txt`] != "x" {
+		t.Fatalf("%+v", out)
+	}
+	// content into a directory cannot name the file.
+	f = newFake(answer("Get-Item", `{"exists":true,"isdir":true}`))
+	if out = mustRun(t, copyModule{}, target(f, false, false), modules.Args{"content": "x", "dest": `C:\dir`, "force": true}); !out.Failed {
+		t.Fatalf("%+v", out)
+	}
+}
+
+func TestRegeditCheckAndDiff(t *testing.T) {
+	cases := []struct {
+		name          string
+		host          string
+		args          modules.Args
+		before, after string
+	}{
+		{"change dword", `{"key_exists":true,"value_exists":true,"type":"dword","data":"0"}`,
+			modules.Args{"name": "Enabled", "data": 1, "type": "dword", "state": "present"},
+			`HKLM:\SOFTWARE\Swarm\Enabled: 0 (dword)` + "\n", `HKLM:\SOFTWARE\Swarm\Enabled: 1 (dword)` + "\n"},
+		{"new value", `{"key_exists":true,"value_exists":false}`,
+			modules.Args{"name": "DefaultShell", "data": `C:\pwsh.exe`, "type": "string", "state": "present"},
+			"", `HKLM:\SOFTWARE\Swarm\DefaultShell: C:\pwsh.exe (string)` + "\n"},
+		{"remove value", `{"key_exists":true,"value_exists":true,"type":"string","data":"v"}`,
+			modules.Args{"name": "X", "type": "string", "state": "absent"},
+			`HKLM:\SOFTWARE\Swarm\X: v (string)` + "\n", ""},
+	}
+	for _, c := range cases {
+		c.args["path"] = `HKLM:\SOFTWARE\Swarm`
+		for _, check := range []bool{true, false} {
+			f := newFake(answer("Test-Path", c.host))
+			out := mustRun(t, regeditModule{}, target(f, check, true), c.args)
+			if !out.Changed || len(out.Diffs) != 1 || out.Diffs[0].Before != c.before || out.Diffs[0].After != c.after {
+				t.Errorf("%s check=%v: %+v", c.name, check, out)
+			}
+			if applied := len(f.scripts) == 2; applied == check {
+				t.Errorf("%s check=%v: %d scripts", c.name, check, len(f.scripts))
+			}
+		}
+	}
+	// No diff without --diff.
+	f := newFake(answer("Test-Path", `{"key_exists":false}`))
+	if out := mustRun(t, regeditModule{}, target(f, false, false), modules.Args{"path": `HKLM:\X`, "name": "a", "data": "b", "type": "string", "state": "present"}); len(out.Diffs) != 0 || !out.Changed {
+		t.Fatalf("%+v", out)
+	}
+}
+
+func TestServiceDiffOutsideCheckMode(t *testing.T) {
+	f := newFake(answer("Get-Service", `{"exists":true,"state":"stopped","start_mode":"manual"}`))
+	out := mustRun(t, serviceModule{}, target(f, false, true), modules.Args{"name": "sshd", "state": "started", "start_mode": "auto"})
+	if !out.Changed || len(f.scripts) != 2 || len(out.Diffs) != 1 ||
+		out.Diffs[0].Before != "state: stopped\nstart_mode: manual\n" || out.Diffs[0].After != "state: running\nstart_mode: auto\n" {
+		t.Fatalf("%+v", out)
+	}
+	// An apply failure is a failed task, not a transport error.
+	f = newFake(answer("Get-Service", `{"exists":true,"state":"stopped","start_mode":"auto"}`),
+		rule{"Start-Service", transport.Result{ExitCode: 1, Stderr: []byte("Cannot start service sshd")}})
+	if out = mustRun(t, serviceModule{}, target(f, false, false), modules.Args{"name": "sshd", "state": "started"}); !out.Failed || !strings.Contains(out.Msg, "Cannot start") {
+		t.Fatalf("%+v", out)
+	}
+}
+
+func TestGetURLCheckIdempotenceRetries(t *testing.T) {
+	base := modules.Args{"url": "https://example.invalid/docker.zip", "dest": `C:\docker.zip`, "force": true,
+		"checksum_algorithm": "sha256", "validate_certs": true, "retries": 5}
+	cases := []struct {
+		name    string
+		check   bool
+		answer  string
+		changed bool
+		script  []string
+	}{
+		{"check mode, dest missing", true, `{"changed":true,"status_code":200}`, true, []string{"$check = $true"}},
+		{"check mode, dest present", true, `{"changed":false,"status_code":200}`, false, []string{"$check = $true"}},
+		{"same content", false, `{"changed":false,"status_code":200,"checksum_dest":"ab"}`, false, []string{"$check = $false", "$retries = 5"}},
+		{"new content", false, `{"changed":true,"status_code":200,"checksum_dest":"cd"}`, true, []string{"Move-Item -LiteralPath $tmp"}},
+	}
+	for _, c := range cases {
+		f := newFake(answer("$url = ", c.answer))
+		out := mustRun(t, getURLModule{}, target(f, c.check, false), base)
+		if out.Changed != c.changed || out.Failed || len(f.scripts) != 1 {
+			t.Errorf("%s: %+v (%d scripts)", c.name, out, len(f.scripts))
+		}
+		for _, s := range c.script {
+			if !strings.Contains(f.scripts[0], s) {
+				t.Errorf("%s: script lacks %q", c.name, s)
+			}
+		}
+	}
+	// The check-mode branch exits before any download.
+	s := getURLScript("u", "d", true, "", "sha1", 3, true, true)
+	if i, j := strings.Index(s, "if ($check)"), strings.Index(s, "Invoke-WebRequest"); i < 0 || j < i || !strings.Contains(s[i:j], "exit 0") {
+		t.Fatal("check mode may download")
+	}
+	// Retries: the attempt counter bounds the loop and the error names the attempts.
+	if !strings.Contains(s, "$retries = 3") || !strings.Contains(s, "if ($attempt -ge $retries) { throw") {
+		t.Fatal("retry loop changed")
+	}
+	// retries below 1 still make one attempt.
+	f := newFake(answer("$url = ", `{"changed":true,"status_code":200}`))
+	low := modules.Args{}
+	for k, v := range base {
+		low[k] = v
+	}
+	low["retries"] = 0
+	mustRun(t, getURLModule{}, target(f, false, false), low)
+	if !strings.Contains(f.scripts[0], "$retries = 1") {
+		t.Fatal("retries=0 not raised to 1")
+	}
+	// A failed download (after the retries) fails the task with the host's message.
+	f = newFake(rule{"$url = ", transport.Result{ExitCode: 1, Stderr: []byte("download of https://example.invalid/docker.zip failed after 5 attempts: 404")}})
+	if out := mustRun(t, getURLModule{}, target(f, false, false), base); !out.Failed || !strings.Contains(out.Msg, "after 5 attempts") {
+		t.Fatalf("%+v", out)
+	}
+}
+
+func TestPingCheckMode(t *testing.T) {
+	f := newFake(answer("ping =", `{"ping":"pong"}`))
+	out := mustRun(t, pingModule{}, target(f, true, false), modules.Args{"data": "pong"})
+	if out.Changed || out.Skipped || out.Fields["ping"] != "pong" || len(f.scripts) != 1 {
+		t.Fatalf("win_ping supports check mode and runs: %+v", out)
+	}
+	f = newFake(rule{"ping =", transport.Result{ExitCode: 1, Stderr: []byte("boom")}})
+	if out = mustRun(t, pingModule{}, target(f, false, false), modules.Args{"data": "crash"}); !out.Failed {
+		t.Fatalf("crash: %+v", out)
+	}
+}
+
+func TestFileTouchAlwaysChanged(t *testing.T) {
+	// win_file state=touch changes the timestamp on every run (not idempotent by design).
+	for _, host := range []string{`{"exists":true,"isdir":false}`, `{"exists":true,"isdir":true}`, `{"exists":false,"isdir":false}`} {
+		f := newFake(answer("Get-Item -LiteralPath", host))
+		out := mustRun(t, fileModule{}, target(f, false, false), modules.Args{"path": `C:\x`, "state": "touch"})
+		if !out.Changed || len(f.scripts) != 2 {
+			t.Errorf("%s: %+v", host, out)
+		}
+	}
+	// No state: a directory stays a directory, a file a file; nothing changes.
+	for _, host := range []string{`{"exists":true,"isdir":false}`, `{"exists":true,"isdir":true}`} {
+		f := newFake(answer("Get-Item -LiteralPath", host))
+		if out := mustRun(t, fileModule{}, target(f, false, false), modules.Args{"path": `C:\x`}); out.Changed || out.Failed {
+			t.Errorf("%s: %+v", host, out)
+		}
+	}
+}
