@@ -12,6 +12,7 @@ import (
 
 	"github.com/swarmbook/swarmbook/modules"
 	"github.com/swarmbook/swarmbook/modules/shquote"
+	"github.com/swarmbook/swarmbook/runner/transport"
 )
 
 // writeReq writes new content to a host file the way Ansible's
@@ -30,6 +31,10 @@ type writeReq struct {
 	// MkParents creates missing parent directories (create=yes).
 	MkParents bool
 }
+
+// exitMkdir is the write script's exit code when the parent directories
+// cannot be created (97 is a failed validate command).
+const exitMkdir = 96
 
 // validateError is a failed validate command.
 type validateError struct {
@@ -63,7 +68,10 @@ func tmpName(dest string) string {
 	return path.Join(path.Dir(dest), ".swarmbook-"+hex.EncodeToString(b)+"-"+path.Base(dest))
 }
 
-// write performs w: one Put and one script.
+// write performs w in one script (one session, about two round trips):
+// the new content travels on the script's stdin into a private temporary
+// file next to the destination, which is then validated, backed up,
+// given the old file's owner and mode and renamed into place.
 func write(ctx context.Context, t *modules.Target, w *writeReq) (writeRes, error) {
 	var res writeRes
 	ap, err := w.Attrs.plan(w.Probe, w.Path, w.predicted())
@@ -72,22 +80,18 @@ func write(ctx context.Context, t *modules.Target, w *writeReq) (writeRes, error
 	}
 	res.Attrs = ap
 	tmp := tmpName(w.Path)
-	if w.MkParents && !w.Cur.Exists {
-		r, err := run(ctx, t, "mkdir -p -- "+shquote.POSIX(path.Dir(w.Path)))
-		if err != nil {
-			return res, err
-		}
-		if r.ExitCode != 0 {
-			return res, fmt.Errorf("Error creating %s (%s)", path.Dir(w.Path), strings.TrimSpace(string(r.Stderr)))
-		}
-	}
 	qt, qd := shquote.POSIX(tmp), shquote.POSIX(w.Path)
 	var b strings.Builder
 	b.WriteString(prelude)
+	if w.MkParents && !w.Cur.Exists {
+		fmt.Fprintf(&b, "mkdir -p -- %s || exit %d\n", shquote.POSIX(path.Dir(w.Path)), exitMkdir)
+	}
+	cmd := transport.Command{Become: t.Become, Env: t.Env}
 	if w.CopyFrom != "" {
 		fmt.Fprintf(&b, "cp -- %s %s || exit 1\n", shquote.POSIX(w.CopyFrom), qt)
-	} else if err := t.Conn.Put(ctx, tmp, bytes.NewReader(w.Content), 0o600, t.Become); err != nil {
-		return res, err
+	} else {
+		fmt.Fprintf(&b, "( umask 077 && cat > %s ) || { rm -f %s; exit 1; }\n", qt, qt)
+		cmd.Stdin = bytes.NewReader(w.Content)
 	}
 	if w.Validate != "" {
 		cmd := strings.ReplaceAll(w.Validate, "%s", qt)
@@ -107,9 +111,13 @@ func write(ctx context.Context, t *modules.Target, w *writeReq) (writeRes, error
 	fmt.Fprintf(&b, "mv -f %s %s || { rm -f %s; exit 1; }\n", qt, qd, qt)
 	b.WriteString(ap.Script)
 	b.WriteString(stCall("final", w.Path, false))
-	r, err := run(ctx, t, b.String())
+	cmd.Script = b.String()
+	r, err := t.Conn.Run(ctx, cmd)
 	if err != nil {
 		return res, err
+	}
+	if r.ExitCode == exitMkdir && w.MkParents {
+		return res, fmt.Errorf("Error creating %s (%s)", path.Dir(w.Path), strings.TrimSpace(string(r.Stderr)))
 	}
 	if r.ExitCode == 97 && w.Validate != "" {
 		// skip the prelude's umask, uid and gid lines
