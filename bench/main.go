@@ -33,7 +33,7 @@ func main() {
 	toolsFlag := flag.String("tools", "", "comma-separated tools to keep (S, S-free, A1, A0, A2); empty: the mode's")
 	repsFlag := flag.Int("reps", 0, "repetitions per cell (0: the mode's)")
 	budget := flag.Duration("cell-budget", 25*time.Minute, "stop adding repetitions to a cell after this long")
-	profile := flag.Bool("profile", false, "also take CPU and heap profiles of swarmbook's engine (bench/profile) on the largest matrix cell")
+	profile := flag.Bool("profile", false, "also take CPU and heap profiles of swarmbook's engine (bench/profile) on the largest matrix cell (with -only: the largest selected cell, scale cells included)")
 	keep := flag.Bool("keep", false, "keep the scratch directory")
 	bin := flag.String("swarmbook", "", "use this swarmbook binary instead of building ./cmd/swarmbook")
 	commit := flag.String("swarmbook-commit", "", "with -swarmbook: the commit it was built from, for the report")
@@ -129,7 +129,7 @@ func run(ctx context.Context, mode, out, only, toolsFlag string, reps int, budge
 		}
 	}
 	if profile && ctx.Err() == nil {
-		if p, err := e.profile(ctx, out, mode); err != nil {
+		if p, err := e.profile(ctx, out, mode, cells, only != ""); err != nil {
 			log.Printf("profile: %v", err)
 		} else {
 			results.Profile = p

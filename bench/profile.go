@@ -21,13 +21,21 @@ type profileInfo struct {
 
 // profile builds bench/profile and runs it on the largest loopback cell
 // of the mode (first and second run), keeping CPU and heap profiles in out.
-func (e *env) profile(ctx context.Context, out, mode string) (*profileInfo, error) {
+// With selected (the cells -only picked), the largest of those, scale
+// cells included.
+func (e *env) profile(ctx context.Context, out, mode string, picked []cellSpec, selected bool) (*profileInfo, error) {
 	cells, _, _ := plan(mode)
+	if selected {
+		cells = picked
+	}
 	var c cellSpec
 	for _, x := range cells {
-		if x.DelayMS == 0 && !x.Facts && !strings.HasSuffix(x.Name, "-scale") && x.Hosts*x.Tasks > c.Hosts*c.Tasks {
+		if x.DelayMS == 0 && !x.Facts && (selected || !strings.HasSuffix(x.Name, "-scale")) && x.Hosts*x.Tasks > c.Hosts*c.Tasks {
 			c = x
 		}
+	}
+	if c.Hosts == 0 {
+		return nil, fmt.Errorf("no loopback cell to profile")
 	}
 	bin := filepath.Join(e.work, "profile")
 	build := exec.CommandContext(ctx, "go", "build", "-o", bin, "./bench/profile")
