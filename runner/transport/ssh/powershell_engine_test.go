@@ -14,9 +14,10 @@ import (
 // from ./cmd/swarmbook) on a playbook of Windows modules against a host
 // reached with the default connection (ssh) and
 // ansible_shell_type=powershell, its powershell.exe being the stand-in. It
-// proves the inventory-to-transport dispatch and that win_ping and
-// win_shell run their PowerShell over SSH (one TCP connection for the
-// play); the stand-in executes only the statements these modules send.
+// proves the inventory-to-transport dispatch and that win_ping, win_shell
+// and win_copy (its destination query, chunked upload and idempotent
+// rerun) run their PowerShell over SSH on one TCP connection; the
+// stand-in executes only the statements these modules send, natively.
 func TestPowerShellOverSSHPlaybook(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the swarmbook binary")
@@ -47,8 +48,21 @@ func TestPowerShellOverSSHPlaybook(t *testing.T) {
     - name: shell
       win_shell: Write-Output 'from the stand-in'
       register: shell
+    - name: copy
+      win_copy:
+        content: "hello from swarmbook\n"
+        dest: C:\Temp\hello.txt
+      register: copied
+    - name: copy again
+      win_copy:
+        content: "hello from swarmbook\n"
+        dest: C:\Temp\hello.txt
+      register: again
     - assert:
         that:
+          - copied is changed
+          - again is not changed
+          - copied.checksum == again.checksum
           - pong.ping == 'pong'
           - crashed is failed
           - "'boom' in crashed.msg"
@@ -70,8 +84,11 @@ func TestPowerShellOverSSHPlaybook(t *testing.T) {
 		t.Fatalf("swarmbook run: %v\n%s", err, out.String())
 	}
 	recap := out.String()[strings.LastIndex(out.String(), "PLAY RECAP"):]
-	if !strings.Contains(strings.Join(strings.Fields(recap), " "), "win1 : ok=4 changed=1 unreachable=0 failed=0 skipped=0 rescued=0 ignored=1") {
+	if !strings.Contains(strings.Join(strings.Fields(recap), " "), "win1 : ok=6 changed=2 unreachable=0 failed=0 skipped=0 rescued=0 ignored=1") {
 		t.Fatalf("recap:\n%s", out.String())
+	}
+	if b, err := os.ReadFile(filepath.Join(l.root, "C", "Temp", "hello.txt")); err != nil || string(b) != "hello from swarmbook\n" {
+		t.Fatalf("copied file: %q, %v", b, err)
 	}
 	if n := srv.CountLog("Connection from"); n != 1 {
 		t.Fatalf("TCP connections = %d, want 1", n)

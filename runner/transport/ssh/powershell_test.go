@@ -250,3 +250,15 @@ func TestPowerShellOverSSHShellTypes(t *testing.T) {
 		c.Close()
 	}
 }
+
+// BenchmarkPowerShellCommand measures one PowerShell command over SSH
+// (a session, the exec request, the framed script, the stand-in process).
+func BenchmarkPowerShellCommand(b *testing.B) {
+	l := startPSLab(b)
+	c := l.dial(b, nil)
+	for b.Loop() {
+		if r := psRun(b, c, transport.Command{Script: "Write-Output 'x'\n"}); r.ExitCode != 0 {
+			b.Fatal(r)
+		}
+	}
+}

@@ -47,10 +47,16 @@ import (
 //	Swarmbook-PutCommit -Temp <arg> -Path <arg> -Checksum <hex arg>
 //	Swarmbook-GetChunk -Path <arg> -Offset <n> -Count <n>
 //	Swarmbook-FileInfo -Path <arg>
-//	if (<arg> -eq <arg>) { throw <arg> }
-//	                             message on stderr, exit 1 when equal
-//	Write-Output (ConvertTo-Json -Compress @{ k = <arg>; ... })
-//	                             a JSON object of strings (win_ping's answer)
+//	throw <arg>                  message on stderr, exit 1
+//	if (<cond>) { <statement> }  then `elseif (<cond>) { <statement> }` and
+//	                             `else { <statement> }` lines; cond is
+//	                             <arg> -eq <arg> (case-insensitive) or
+//	                             $var.PSIsContainer; $null is ''
+//	$var = Get-Item -LiteralPath <arg> -Force -ErrorAction SilentlyContinue
+//	                             the mapped path, or '' when it is missing
+//	Write-Output (ConvertTo-Json -Compress @{ k = <value>; ... })
+//	                             value: <arg>, $true, $false or
+//	                             (Get-FileHash -LiteralPath <arg> -Algorithm SHA256).Hash
 //
 // The Swarmbook-* helpers (swarmbook's file transfer functions) are done
 // natively with Windows paths mapped below the server's Root (C:\a\b ->
@@ -81,6 +87,8 @@ type standIn struct {
 	script    string
 	stdout    io.Writer
 	stderr    io.Writer
+	// chainDone: a branch of the current if/elseif/else chain ran.
+	chainDone bool
 }
 
 // WriteStandInCommand writes an executable shell script at path that runs
@@ -236,8 +244,27 @@ func (s *standIn) statement(line string) (int, bool) {
 		return n, true
 	case word == "set-location":
 		return 0, false
-	case word == "if":
-		return s.ifThrow(line)
+	case word == "if" || word == "elseif" || word == "else":
+		return s.branch(word, line)
+	case word == "throw" && len(toks) == 2:
+		msg, ok := s.value(toks[1])
+		if !ok {
+			return s.unsupported(line)
+		}
+		fmt.Fprint(s.stderr, msg+"\r\n") // as swarmbook's bootstrap reports a throw
+		return 1, true
+	case len(toks) == 8 && toks[0].kind == tokVar && toks[1].text == "=" && strings.EqualFold(toks[2].text, "Get-Item") &&
+		strings.EqualFold(strings.Join([]string{toks[3].text, toks[5].text, toks[6].text, toks[7].text}, " "), "-LiteralPath -Force -ErrorAction SilentlyContinue"):
+		p, ok := s.value(toks[4])
+		if !ok {
+			return s.unsupported(line)
+		}
+		item := ""
+		if _, err := os.Stat(s.hostPath(p)); err == nil {
+			item = s.hostPath(p)
+		}
+		s.vars[strings.ToLower(toks[0].text)] = item
+		return 0, false
 	case word == "write-output" && strings.HasPrefix(line, "Write-Output (ConvertTo-Json -Compress @{") && strings.HasSuffix(line, "})"):
 		return s.jsonObject(line)
 	case strings.HasPrefix(word, "swarmbook-"):
@@ -246,43 +273,73 @@ func (s *standIn) statement(line string) (int, bool) {
 	return s.unsupported(line)
 }
 
-// ifThrow runs `if (<arg> -eq <arg>) { throw <arg> }`: a throw ends the
-// script as swarmbook's bootstrap reports it (message on stderr, exit 1).
-func (s *standIn) ifThrow(line string) (int, bool) {
-	cond, body, ok := strings.Cut(strings.TrimPrefix(line, "if ("), ") { throw ")
-	if !ok || !strings.HasPrefix(line, "if (") || !strings.HasSuffix(body, " }") {
+// branch runs one line of an if/elseif/else chain whose body is one
+// statement.
+func (s *standIn) branch(word, line string) (int, bool) {
+	rest := strings.TrimSpace(line[len(word):])
+	cond := ""
+	if word != "else" {
+		c, body, ok := strings.Cut(strings.TrimPrefix(rest, "("), ") {")
+		if !ok || !strings.HasPrefix(rest, "(") {
+			return s.unsupported(line)
+		}
+		cond, rest = c, "{"+body
+	}
+	if !strings.HasPrefix(rest, "{") || !strings.HasSuffix(rest, "}") {
 		return s.unsupported(line)
 	}
-	ct, err1 := tokens(cond)
-	bt, err2 := tokens(strings.TrimSuffix(body, " }"))
-	if err1 != nil || err2 != nil || len(ct) != 3 || !strings.EqualFold(ct[1].text, "-eq") || len(bt) != 1 {
-		return s.unsupported(line)
+	body := strings.TrimSpace(rest[1 : len(rest)-1])
+	if word == "if" {
+		s.chainDone = false
 	}
-	a, ok1 := s.value(ct[0])
-	b, ok2 := s.value(ct[2])
-	msg, ok3 := s.value(bt[0])
-	if !ok1 || !ok2 || !ok3 {
-		return s.unsupported(line)
+	if s.chainDone {
+		return 0, false
 	}
-	if strings.EqualFold(a, b) { // -eq compares strings case-insensitively
-		fmt.Fprint(s.stderr, msg+"\r\n")
-		return 1, true
+	run := true
+	if word != "else" {
+		v, ok := s.condition(cond)
+		if !ok {
+			return s.unsupported(line)
+		}
+		run = v
 	}
-	return 0, false
+	if !run {
+		return 0, false
+	}
+	s.chainDone = true
+	return s.statement(body)
+}
+
+// condition evaluates `<arg> -eq <arg>` or `$var.PSIsContainer`.
+func (s *standIn) condition(cond string) (bool, bool) {
+	toks, err := tokens(cond)
+	if err != nil {
+		return false, false
+	}
+	if len(toks) == 1 && toks[0].kind == tokVar && strings.HasSuffix(toks[0].text, ".PSIsContainer") {
+		p, ok := s.vars[strings.ToLower(strings.TrimSuffix(toks[0].text, ".PSIsContainer"))]
+		st, err := os.Stat(p)
+		return ok && p != "" && err == nil && st.IsDir(), ok
+	}
+	if len(toks) != 3 || !strings.EqualFold(toks[1].text, "-eq") {
+		return false, false
+	}
+	a, ok1 := s.value(toks[0])
+	b, ok2 := s.value(toks[2])
+	return strings.EqualFold(a, b), ok1 && ok2
 }
 
 // jsonObject runs `Write-Output (ConvertTo-Json -Compress @{ k = <arg>; ... })`
 // for string values.
 func (s *standIn) jsonObject(line string) (int, bool) {
 	inner := strings.TrimSuffix(strings.TrimPrefix(line, "Write-Output (ConvertTo-Json -Compress @{"), "})")
-	obj := map[string]string{}
+	obj := map[string]any{}
 	for _, pair := range strings.Split(inner, ";") {
 		k, v, ok := strings.Cut(pair, "=")
-		vt, err := tokens(v)
-		if !ok || err != nil || len(vt) != 1 {
+		if !ok {
 			return s.unsupported(line)
 		}
-		val, ok := s.value(vt[0])
+		val, ok := s.jsonValue(strings.TrimSpace(v))
 		if !ok {
 			return s.unsupported(line)
 		}
@@ -291,6 +348,34 @@ func (s *standIn) jsonObject(line string) (int, bool) {
 	b, _ := json.Marshal(obj)
 	fmt.Fprint(s.stdout, string(b)+"\r\n")
 	return 0, false
+}
+
+// jsonValue is one value of a ConvertTo-Json hashtable.
+func (s *standIn) jsonValue(v string) (any, bool) {
+	switch strings.ToLower(v) {
+	case "$true":
+		return true, true
+	case "$false":
+		return false, true
+	}
+	if inner, ok := strings.CutPrefix(v, "(Get-FileHash -LiteralPath "); ok {
+		arg, ok := strings.CutSuffix(inner, " -Algorithm SHA256).Hash")
+		toks, err := tokens(arg)
+		if !ok || err != nil || len(toks) != 1 {
+			return nil, false
+		}
+		p, ok := s.value(toks[0])
+		if !ok {
+			return nil, false
+		}
+		sum, err := fileSHA256(s.hostPath(p))
+		return strings.ToUpper(sum), ok && err == nil
+	}
+	toks, err := tokens(v)
+	if err != nil || len(toks) != 1 {
+		return nil, false
+	}
+	return s.value(toks[0])
 }
 
 func (s *standIn) unsupported(line string) (int, bool) {
@@ -305,6 +390,9 @@ func (s *standIn) value(t token) (string, bool) {
 		return t.text, true
 	case tokVar:
 		name := strings.ToLower(t.text)
+		if name == "$null" {
+			return "", true
+		}
 		if env, ok := strings.CutPrefix(name, "$env:"); ok {
 			for k, v := range s.vars {
 				if strings.EqualFold(k, "$env:"+env) {
