@@ -66,6 +66,7 @@ func (d *Dialer) Close() error {
 }
 
 // Dial resolves ep and connects to it. Failures are *transport.Unreachable.
+// With ansible_shell_type=powershell the Conn runs PowerShell (powershell.go).
 func (d *Dialer) Dial(ctx context.Context, ep transport.Endpoint) (transport.Conn, error) {
 	t, err := d.res.resolve(ep)
 	if err != nil {
