@@ -135,6 +135,7 @@ func builtinFilters() map[string]filter {
 			return len(strings.FieldsFunc(s, func(r rune) bool { return !(unicode.IsLetter(r) || unicode.IsDigit(r) || r == '_') }))
 		})},
 		"center":        {fn: fCenter},
+		"truncate":      {fn: fTruncate},
 		"format":        {fn: fFormat},
 		"batch":         {fn: fBatch},
 		"slice":         {fn: fSlice},
