@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/user"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -80,11 +81,19 @@ func benchPlaybook(b *testing.B, task string, n int) string {
 func BenchmarkEngineTasks(b *testing.B) {
 	set := sshdtest.Start(b, 1, sshdtest.Options{})
 	srv := set.Servers[0]
-	dest := filepath.Join(b.TempDir(), "copied.txt")
+	// A throw-away account with /bin/sh: root's shell start-up files
+	// (pyenv in ~/.bashrc) would be measured with every session. The copy
+	// writes into the account's home, removed with the account.
+	login := sshdtest.AddUser(b, sshdtest.UserOptions{})
+	u, err := user.Lookup(login)
+	if err != nil {
+		b.Fatal(err)
+	}
+	dest := filepath.Join(u.HomeDir, "copied.txt")
 	inv := filepath.Join(b.TempDir(), "inventory.ini")
 	if err := os.WriteFile(inv, []byte(fmt.Sprintf("h0 ansible_host=%s ansible_port=%d ansible_user=%s "+
 		"ansible_ssh_private_key_file=%s ansible_ssh_common_args='-o UserKnownHostsFile=%s'\n",
-		srv.IP, srv.Port, set.User, set.ClientKeyFile, set.KnownHostsFile)), 0o644); err != nil {
+		srv.IP, srv.Port, login, set.ClientKeyFile, set.KnownHostsFile)), 0o644); err != nil {
 		b.Fatal(err)
 	}
 	cases := []struct {

@@ -52,9 +52,9 @@ func TestFaults(t *testing.T) {
 			}
 			b.WriteString(line + "\n")
 		}
-		fmt.Fprintf(&b, "\n[targets:vars]\nansible_user=%s\nansible_ssh_private_key_file=%s\n"+
+		fmt.Fprintf(&b, "\n[targets:vars]\n%sansible_ssh_private_key_file=%s\n"+
 			"ansible_ssh_common_args='-o UserKnownHostsFile=%s'\nansible_python_interpreter=/usr/bin/python3\nout=%s\n",
-			l.set.User, l.set.ClientKeyFile, l.set.KnownHostsFile, out)
+			l.loginVars(), l.set.ClientKeyFile, l.set.KnownHostsFile, out)
 		p := filepath.Join(t.TempDir(), "inventory.ini")
 		writeText(t, p, b.String())
 		return p
@@ -91,7 +91,7 @@ func TestFaults(t *testing.T) {
 	})
 	t.Run("auth_failure", func(t *testing.T) {
 		line := unreachableLine(all, "h2")
-		for _, w := range []string{"publickey", l.set.User} {
+		for _, w := range []string{"publickey", l.user} {
 			if !strings.Contains(line, w) {
 				t.Errorf("h2's UNREACHABLE message lacks %q:\n%s", w, line)
 			}
@@ -132,12 +132,8 @@ func TestSeedWorkflow(t *testing.T) {
 	swarmbookBin(t)
 	setup := func(out string) string {
 		dir := t.TempDir()
-		cfg, err := os.ReadFile(l.set.SSHConfigFile)
-		if err != nil {
-			t.Fatal(err)
-		}
-		writeText(t, filepath.Join(dir, "ssh.config"), string(cfg))
-		writeText(t, filepath.Join(dir, "hosts"), "[swarm]\nh0\nh1\nh2\n\n[swarm:vars]\nout="+out+"\n")
+		writeText(t, filepath.Join(dir, "ssh.config"), l.sshConfig(t))
+		writeText(t, filepath.Join(dir, "hosts"), "[swarm]\nh0\nh1\nh2\n\n[swarm:vars]\nansible_become=true\nout="+out+"\n")
 		writeText(t, filepath.Join(dir, "ansible.cfg"), "[defaults]\ninventory = hosts\nhost_key_checking = True\n"+
 			"interpreter_python = /usr/bin/python3\n\n[ssh_connection]\nssh_args = -F ssh.config\n")
 		b, err := os.ReadFile("testdata/seed/site.yml")

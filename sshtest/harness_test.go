@@ -62,8 +62,17 @@ func needAnsible(t testing.TB) {
 }
 
 // lab is a set of running sshd hosts plus what both tools need to reach them.
+//
+// Both tools log in as user, a throw-away account with /bin/sh and a
+// password-less sudo rule, and become root (ansible_become in the
+// inventories), so the playbooks run as root as before. Root itself is not
+// a login: its ~/.bashrc on this machine runs `pyenv init`, which bash
+// sources for every sshd session and which now and then writes "pyenv:
+// cannot rehash" to the tasks' stderr, failing the registered-value
+// comparison.
 type lab struct {
 	set  *sshdtest.Set
+	user string // login account (sshdtest.AddUser)
 	home string // HOME for both tools (ansible's control sockets live here)
 	http string // URL of the test HTTP server on 127.0.0.1
 	// noSSHArgsEnv leaves ANSIBLE_SSH_ARGS unset (it overrides ansible.cfg).
@@ -74,6 +83,7 @@ type lab struct {
 func startLab(t *testing.T, n int) *lab {
 	t.Helper()
 	set := sshdtest.Start(t, n, sshdtest.Options{})
+	user := sshdtest.AddUser(t, sshdtest.UserOptions{Sudo: "NOPASSWD"})
 	home := t.TempDir()
 	mux := http.NewServeMux()
 	mux.HandleFunc("/file.txt", func(w http.ResponseWriter, r *http.Request) {
@@ -85,7 +95,7 @@ func startLab(t *testing.T, n int) *lab {
 	})
 	srv := httptest.NewServer(mux) // listens on 127.0.0.1
 	t.Cleanup(srv.Close)
-	return &lab{set: set, home: home, http: srv.URL}
+	return &lab{set: set, user: user, home: home, http: srv.URL}
 }
 
 // hostLine is one inventory line for server i with base under root.
@@ -109,14 +119,35 @@ func (l *lab) inventory(t *testing.T, root, knownHosts, key string) string {
 	for i := range l.set.Servers {
 		b.WriteString(l.hostLine(i, root) + "\n")
 	}
-	fmt.Fprintf(&b, "\n[targets:vars]\nansible_user=%s\nansible_ssh_private_key_file=%s\n"+
+	fmt.Fprintf(&b, "\n[targets:vars]\n%sansible_ssh_private_key_file=%s\n"+
 		"ansible_ssh_common_args='-o UserKnownHostsFile=%s'\nansible_python_interpreter=/usr/bin/python3\n",
-		l.set.User, key, knownHosts)
+		l.loginVars(), key, knownHosts)
 	p := filepath.Join(t.TempDir(), "inventory.ini")
 	if err := os.WriteFile(p, []byte(b.String()), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	return p
+}
+
+// loginVars are the inventory lines that log in as the lab's account and
+// become root.
+func (l *lab) loginVars() string {
+	return fmt.Sprintf("ansible_user=%s\nansible_become=true\n", l.user)
+}
+
+// sshConfig is the Set's ssh_config with the lab's account as every host's
+// User.
+func (l *lab) sshConfig(t *testing.T) string {
+	t.Helper()
+	b, err := os.ReadFile(l.set.SSHConfigFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := strings.ReplaceAll(string(b), "\n  User "+l.set.User+"\n", "\n  User "+l.user+"\n")
+	if strings.Count(cfg, "  User "+l.user+"\n") != len(l.set.Servers) {
+		t.Fatalf("ssh_config: cannot set User %s:\n%s", l.user, b)
+	}
+	return cfg
 }
 
 // env is the environment both tools run with.

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+	"time"
 )
 
 // UserOptions describes a throw-away account.
@@ -41,13 +42,13 @@ func AddUser(t testing.TB, opts UserOptions) string {
 	b := make([]byte, 4)
 	rand.Read(b)
 	name := "sbt" + hex.EncodeToString(b)
-	if out, err := exec.Command("useradd", "-m", "-s", "/bin/sh", name).CombinedOutput(); err != nil {
+	if out, err := shadowTool("", "useradd", "-m", "-s", "/bin/sh", name); err != nil {
 		t.Fatalf("sshdtest: useradd: %v: %s", err, out)
 	}
 	sudoers := "/etc/sudoers.d/" + name
 	t.Cleanup(func() {
 		os.Remove(sudoers)
-		exec.Command("userdel", "-r", "-f", name).Run()
+		shadowTool("", "userdel", "-r", "-f", name)
 	})
 	// Without PAM, sshd refuses locked accounts ("!" password), so every
 	// account gets a password: the given one or a random one.
@@ -57,9 +58,7 @@ func AddUser(t testing.TB, opts UserOptions) string {
 		rand.Read(r)
 		pw = hex.EncodeToString(r)
 	}
-	cmd := exec.Command("chpasswd")
-	cmd.Stdin = strings.NewReader(name + ":" + pw + "\n")
-	if out, err := cmd.CombinedOutput(); err != nil {
+	if out, err := shadowTool(name+":"+pw+"\n", "chpasswd"); err != nil {
 		t.Fatalf("sshdtest: chpasswd: %v: %s", err, out)
 	}
 	switch opts.Sudo {
@@ -72,6 +71,22 @@ func AddUser(t testing.TB, opts UserOptions) string {
 		t.Fatalf("sshdtest: unknown sudo rule %q", opts.Sudo)
 	}
 	return name
+}
+
+// shadowTool runs one of the shadow tools (useradd, chpasswd, userdel),
+// retrying while another process holds the lock on /etc/passwd or
+// /etc/group: parallel tests (and other test binaries) add and remove
+// accounts at the same time, and the tools fail rather than wait.
+func shadowTool(stdin, name string, args ...string) ([]byte, error) {
+	for attempt := 0; ; attempt++ {
+		cmd := exec.Command(name, args...)
+		cmd.Stdin = strings.NewReader(stdin)
+		out, err := cmd.CombinedOutput()
+		if err == nil || attempt >= 50 || !strings.Contains(string(out), "lock") {
+			return out, err
+		}
+		time.Sleep(time.Duration(20+attempt*10) * time.Millisecond)
+	}
 }
 
 func writeSudoers(t testing.TB, path, text string) {
