@@ -28,36 +28,6 @@ func mustLoad(t *testing.T, name, content string) *Inventory {
 	return inv
 }
 
-func TestParseINIValue(t *testing.T) {
-	cases := []struct {
-		in   string
-		want any
-	}{
-		{"5", 5}, {"-3", -3}, {"+4", 4}, {"- 5", -5}, {"1.5", 1.5}, {"1e3", 1000.0}, {"1.", 1.0}, {".5", 0.5},
-		{"0644", "0644"}, {"0x1F", 31}, {"0o17", 15}, {"0b101", 5}, {"1_000", 1000}, {"00", 0}, {"0_0", 0},
-		{"1__0", "1__0"}, {"1_", "1_"}, {"5abc", "5abc"}, {"1e", "1e"}, {"1j", "1j"},
-		{"True", true}, {"False", false}, {"None", nil}, {"true", "true"}, {"yes", "yes"}, {"-True", "-True"},
-		{"'a b'", "a b"}, {`"x"`, "x"}, {`'a' "b"`, "ab"}, {`u'x'`, "x"}, {`r'a\nb'`, `a\nb`}, {`'a\nb'`, "a\nb"},
-		{`'\x41\101\u00e9'`, "AAé"}, {`'\q'`, `\q`}, {`b'abc'`, "abc"}, {`f'x'`, `f'x'`}, {`'''tri'''`, "tri"},
-		{`'unterminated`, `'unterminated`}, {`'a' b'c'`, `'a' b'c'`},
-		{"[1, 'two', 3.0]", []any{1, "two", 3.0}}, {"[]", []any{}}, {"[1,]", []any{1}},
-		{"(1, 2)", []any{1, 2}}, {"()", []any{}}, {"(1)", 1}, {"-(1)", -1}, {"1, 2", []any{1, 2}}, {"1,", []any{1}},
-		{"{'a': 1, 'b': [True, None]}", map[string]any{"a": 1, "b": []any{true, nil}}},
-		{"{1: 'x'}", map[string]any{"1": "x"}}, {"{}", map[string]any{}}, {"{1, 2}", []any{1, 2}}, {"set()", []any{}},
-		{"{[1]: 2}", "{[1]: 2}"}, {"5 # comment", 5}, {"hello # comment", "hello # comment"},
-		{"a=b=c", "a=b=c"}, {"/usr/bin/python3", "/usr/bin/python3"}, {"1.2.3", "1.2.3"}, {"", ""},
-		{"123456789012345678901234", "123456789012345678901234"}, {"1e999", inf()},
-		{strings.Repeat("[", 200), strings.Repeat("[", 200)},
-	}
-	for _, c := range cases {
-		if got := parseINIValue(c.in); !reflect.DeepEqual(got, c.want) {
-			t.Errorf("parseINIValue(%q) = %#v, want %#v", c.in, got, c.want)
-		}
-	}
-}
-
-func inf() float64 { var z float64; return 1 / z }
-
 func TestShlexSplit(t *testing.T) {
 	cases := []struct {
 		in   string

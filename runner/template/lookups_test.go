@@ -104,34 +104,6 @@ func TestLookups(t *testing.T) {
 	}
 }
 
-func TestLiteralEval(t *testing.T) {
-	cases := []struct {
-		in   string
-		want any
-		ok   bool
-	}{
-		{"[1, 'a', \"b\", None, True, false, null, -2, 1.5e3, 0x10]", []any{1, "a", "b", nil, true, false, nil, -2, 1500.0, 16}, true},
-		{"{'a': [1, (2, 3)], 'b': {}}", map[string]any{"a": []any{1, []any{2, 3}}, "b": map[string]any{}}, true},
-		{"['a' 'b', u'c', r'\\d']", []any{"ab", "c", `\d`}, true},
-		{"['\\n\\x41\\u00e9']", []any{"\nAé"}, true},
-		{"[1, 2", nil, false},
-		{"{1, 2}", nil, false},
-		{"[foo]", nil, false},
-		{"[1 + 2]", nil, false},
-		{"[010]", nil, false},
-	}
-	for _, c := range cases {
-		got, err := literalEval(c.in)
-		if (err == nil) != c.ok {
-			t.Errorf("literalEval(%q) err = %v", c.in, err)
-			continue
-		}
-		if c.ok && !reflect.DeepEqual(got, c.want) {
-			t.Errorf("literalEval(%q) = %#v, want %#v", c.in, got, c.want)
-		}
-	}
-}
-
 func TestRepr(t *testing.T) {
 	cases := []struct {
 		v    any
