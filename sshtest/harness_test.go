@@ -139,15 +139,11 @@ func (l *lab) loginVars() string {
 // User.
 func (l *lab) sshConfig(t *testing.T) string {
 	t.Helper()
-	b, err := os.ReadFile(l.set.SSHConfigFile)
+	b, err := os.ReadFile(l.set.SSHConfigFor(t, l.user))
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := strings.ReplaceAll(string(b), "\n  User "+l.set.User+"\n", "\n  User "+l.user+"\n")
-	if strings.Count(cfg, "  User "+l.user+"\n") != len(l.set.Servers) {
-		t.Fatalf("ssh_config: cannot set User %s:\n%s", l.user, b)
-	}
-	return cfg
+	return string(b)
 }
 
 // env is the environment both tools run with.

@@ -29,6 +29,7 @@ package pyliteral
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"unicode"
 	"unicode/utf8"
 )
@@ -54,10 +55,7 @@ const maxNest = 200
 // Parse evaluates s as ast.literal_eval(s): leading blanks and tabs are
 // ignored, the whole text must be one literal expression.
 func Parse(s string, opts Options) (any, error) {
-	p := &parser{s: s, opts: opts}
-	for p.i < len(s) && (s[p.i] == ' ' || s[p.i] == '\t') {
-		p.i++
-	}
+	p := &parser{s: strings.TrimLeft(s, " \t"), opts: opts}
 	if !p.start() {
 		return nil, ErrNotLiteral
 	}
@@ -65,12 +63,10 @@ func Parse(s string, opts Options) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	p.space()
-	if p.peek() == ',' { // a bare tuple
+	if p.space(); p.peek() == ',' { // a bare tuple
 		items := []any{v}
 		for p.peek() == ',' {
 			p.i++
-			p.space()
 			if p.atEnd() {
 				break
 			}
@@ -193,31 +189,30 @@ func (p *parser) open() error {
 	return nil
 }
 
-// close consumes the closing bracket c, or fails.
-func (p *parser) close(c byte) error {
+// closing consumes the closing bracket c if it comes next.
+func (p *parser) closing(c byte) bool {
 	p.space()
 	if p.peek() != c {
-		return ErrNotLiteral
+		return false
 	}
 	p.i++
 	p.nest--
-	return nil
+	return true
 }
 
 // value parses one literal (not a bare tuple).
 func (p *parser) value() (any, error) {
 	p.space()
 	switch c := p.peek(); {
-	case c == '[':
+	case c == '[' || c == '(' || c == '{':
 		if err := p.open(); err != nil {
 			return nil, err
 		}
-		return p.items(nil, ']')
-	case c == '(':
-		return p.paren()
-	case c == '{':
-		if err := p.open(); err != nil {
-			return nil, err
+		if c == '[' {
+			return p.items(nil, ']')
+		}
+		if c == '(' {
+			return p.paren()
 		}
 		return p.brace()
 	case c == '-' || c == '+':
@@ -230,26 +225,50 @@ func (p *parser) value() (any, error) {
 	return p.name()
 }
 
-// paren parses a parenthesised expression or a tuple.
-func (p *parser) paren() (any, error) {
-	if err := p.open(); err != nil {
-		return nil, err
+// seq parses comma-separated elements up to close, calling elem for each; n
+// were read already (then a comma comes first). A trailing comma is allowed.
+func (p *parser) seq(close byte, n int, elem func() error) error {
+	for ; ; n++ {
+		if p.closing(close) {
+			return nil
+		}
+		if n > 0 {
+			if p.peek() != ',' {
+				return ErrNotLiteral
+			}
+			p.i++
+			if p.closing(close) {
+				return nil
+			}
+		}
+		if err := elem(); err != nil {
+			return err
+		}
 	}
-	p.space()
-	if p.peek() == ')' {
-		p.i++
-		p.nest--
+}
+
+// items parses the rest of a list, tuple or set up to close; items holds
+// what was read already.
+func (p *parser) items(items []any, close byte) ([]any, error) {
+	if items == nil {
+		items = []any{}
+	}
+	err := p.seq(close, len(items), func() error {
+		v, err := p.value()
+		items = append(items, v)
+		return err
+	})
+	return items, err
+}
+
+// paren parses a parenthesised expression or a tuple after "(".
+func (p *parser) paren() (any, error) {
+	if p.closing(')') {
 		return []any{}, nil
 	}
 	first, err := p.value()
-	if err != nil {
-		return nil, err
-	}
-	p.space()
-	if p.peek() == ')' {
-		p.i++
-		p.nest--
-		return first, nil
+	if err != nil || p.closing(')') {
+		return first, err
 	}
 	if p.peek() != ',' {
 		return nil, ErrNotLiteral
@@ -257,54 +276,16 @@ func (p *parser) paren() (any, error) {
 	return p.items([]any{first}, ')')
 }
 
-// items parses the rest of a list, tuple or set up to close; items holds
-// what was read already (then the next token must be ',' or close). A
-// trailing comma is allowed.
-func (p *parser) items(items []any, close byte) ([]any, error) {
-	if items == nil {
-		items = []any{}
-	}
-	for {
-		p.space()
-		if p.peek() == close {
-			p.i++
-			p.nest--
-			return items, nil
-		}
-		if len(items) > 0 {
-			if p.peek() != ',' {
-				return nil, ErrNotLiteral
-			}
-			p.i++
-			p.space()
-			if p.peek() == close {
-				p.i++
-				p.nest--
-				return items, nil
-			}
-		}
-		v, err := p.value()
-		if err != nil {
-			return nil, err
-		}
-		items = append(items, v)
-	}
-}
-
 // brace parses a dict or a set after "{".
 func (p *parser) brace() (any, error) {
-	p.space()
-	if p.peek() == '}' {
-		p.i++
-		p.nest--
+	if p.closing('}') {
 		return map[string]any{}, nil
 	}
 	first, err := p.value()
 	if err != nil {
 		return nil, err
 	}
-	p.space()
-	if p.peek() != ':' {
+	if p.space(); p.peek() != ':' {
 		elems, err := p.items([]any{first}, '}')
 		if err != nil {
 			return nil, err
@@ -312,41 +293,28 @@ func (p *parser) brace() (any, error) {
 		return uniq(elems)
 	}
 	d := newDict()
-	key := first
-	for {
-		p.i++ // ':'
+	pair := func(k any) error {
+		if p.space(); p.peek() != ':' {
+			return ErrNotLiteral
+		}
+		p.i++
 		v, err := p.value()
 		if err != nil {
-			return nil, err
+			return err
 		}
-		if err := d.set(key, v); err != nil {
-			return nil, err
-		}
-		p.space()
-		switch p.peek() {
-		case '}':
-			p.i++
-			p.nest--
-			return d.m, nil
-		case ',':
-			p.i++
-		default:
-			return nil, ErrNotLiteral
-		}
-		p.space()
-		if p.peek() == '}' {
-			p.i++
-			p.nest--
-			return d.m, nil
-		}
-		if key, err = p.value(); err != nil {
-			return nil, err
-		}
-		p.space()
-		if p.peek() != ':' {
-			return nil, ErrNotLiteral
-		}
+		return d.set(k, v)
 	}
+	if err := pair(first); err != nil {
+		return nil, err
+	}
+	err = p.seq('}', 1, func() error {
+		k, err := p.value()
+		if err != nil {
+			return err
+		}
+		return pair(k)
+	})
+	return d.m, err
 }
 
 // signed parses one sign applied to a number (literal_eval's UnaryOp on a
@@ -373,8 +341,8 @@ func (p *parser) signed() (any, error) {
 		return nil, err
 	}
 	for ; opens > 0; opens-- {
-		if err := p.close(')'); err != nil {
-			return nil, err
+		if !p.closing(')') {
+			return nil, ErrNotLiteral
 		}
 	}
 	return v, nil
@@ -414,8 +382,8 @@ func (p *parser) name() (any, error) {
 		if err := p.open(); err != nil {
 			return nil, err
 		}
-		if err := p.close(')'); err != nil {
-			return nil, err
+		if !p.closing(')') {
+			return nil, ErrNotLiteral
 		}
 		return []any{}, nil
 	}

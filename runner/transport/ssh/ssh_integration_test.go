@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/user"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -53,9 +54,16 @@ func run(t testing.TB, c *Conn, cmd transport.Command) transport.Result {
 
 func TestRun(t *testing.T) {
 	set := sshdtest.Start(t, 1, sshdtest.Options{})
-	d := dialerFor(t, set, Options{})
+	// The cases compare stderr: log in as a /bin/sh account, not as root,
+	// whose ~/.bashrc (pyenv here) may write to stderr.
+	login := sshdtest.AddUser(t, sshdtest.UserOptions{})
+	d := dialerFor(t, set, Options{SSHConfigFile: set.SSHConfigFor(t, login)})
 	c := dial(t, d, "h0", nil)
-	dir := t.TempDir()
+	u, err := user.Lookup(login)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := u.HomeDir
 	cases := []struct {
 		name           string
 		cmd            transport.Command

@@ -34,5 +34,9 @@
 //	srv.Restart(t)         // stop and start again on the same address
 //
 // AddUser creates a throw-away local account (optionally with a password
-// and a sudo rule) and removes it, with its sudoers file, at cleanup.
+// and a sudo rule) and removes it, with its sudoers file, at cleanup;
+// Set.SSHConfigFor writes an ssh_config whose hosts log in as it. Tests
+// that compare a remote shell's stderr should log in as such an account
+// (its shell is /bin/sh): root's shell start-up files on a developer
+// machine (pyenv in ~/.bashrc, say) can write to stderr.
 package sshdtest

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -98,4 +99,21 @@ func writeSudoers(t testing.TB, path, text string) {
 		os.Remove(path)
 		t.Fatalf("sshdtest: sudoers rule rejected: %v: %s", err, out)
 	}
+}
+
+// SSHConfigFor writes a copy of the Set's ssh_config whose hosts log in as
+// user (an AddUser account, say) and returns its path.
+func (s *Set) SSHConfigFor(t testing.TB, user string) string {
+	t.Helper()
+	b, err := os.ReadFile(s.SSHConfigFile)
+	if err != nil {
+		t.Fatalf("sshdtest: %v", err)
+	}
+	from, to := "\n  User "+s.User+"\n", "\n  User "+user+"\n"
+	if strings.Count(string(b), from) != len(s.Servers) {
+		t.Fatalf("sshdtest: %s has not one User line per host", s.SSHConfigFile)
+	}
+	p := filepath.Join(s.Dir, "ssh_config_"+user)
+	writeFile(t, p, strings.ReplaceAll(string(b), from, to), 0o644)
+	return p
 }
