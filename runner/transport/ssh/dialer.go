@@ -26,6 +26,7 @@ type Dialer struct {
 	keys     hostKeys
 	dials    atomic.Int64
 	sessions atomic.Int64
+	bufs     copyBufs
 
 	mu    sync.Mutex
 	jumps map[string]*ssh.Client
