@@ -62,8 +62,15 @@ func decodeFacts(stdout []byte) (rawFacts, error) {
 	if i := strings.LastIndex(out, "\n"); i >= 0 {
 		out = strings.TrimSpace(out[i+1:])
 	}
+	var generic any
+	err := json.Unmarshal([]byte(out), &generic)
 	var raw rawFacts
-	if err := json.Unmarshal([]byte(out), &raw); err != nil {
+	if err == nil {
+		// Re-encoding a Go value of JSON types cannot fail.
+		b, _ := json.Marshal(unwrapPSArrays(generic))
+		err = json.Unmarshal(b, &raw)
+	}
+	if err != nil {
 		short := out
 		if len(short) > 200 {
 			short = short[:200] + "..."
@@ -71,4 +78,28 @@ func decodeFacts(stdout []byte) (rawFacts, error) {
 		return rawFacts{}, fmt.Errorf("unexpected answer from the Windows facts script: %q", short)
 	}
 	return raw, nil
+}
+
+// unwrapPSArrays undoes Windows PowerShell 5.1's ConvertTo-Json rendering
+// of a PSObject-wrapped array, {"value": [...], "Count": n}, back into the
+// array, everywhere in v.
+func unwrapPSArrays(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		if list, ok := x["value"].([]any); ok && len(x) == 2 {
+			if n, ok := x["Count"].(float64); ok && int(n) == len(list) {
+				return unwrapPSArrays(list)
+			}
+		}
+		for k, e := range x {
+			x[k] = unwrapPSArrays(e)
+		}
+		return x
+	case []any:
+		for i, e := range x {
+			x[i] = unwrapPSArrays(e)
+		}
+		return x
+	}
+	return v
 }

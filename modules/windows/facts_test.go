@@ -301,3 +301,20 @@ func (factsModule) Spec() modules.Spec { return modules.Spec{} }
 func (factsModule) Run(ctx context.Context, t *modules.Target, a modules.Args) (modules.Outcome, error) {
 	return GatherFacts(ctx, t, a)
 }
+
+func TestDecodeFactsUnwrapsPSArrays(t *testing.T) {
+	// Windows PowerShell 5.1 may render a wrapped array as {"value":[...],"Count":n}.
+	out := []byte("noise\r\n" + `{"ip_addresses":{"value":["10.0.0.5","fe80::1%3"],"Count":2},"processor":{"list":{"value":["0","GenuineIntel","Xeon"],"Count":3},"vcpus":1},"env":{"value":"x","Count":"not a list"}}` + "\r\n")
+	raw, err := decodeFacts(out)
+	if err != nil || len(raw.IPAddresses) != 2 || raw.Env["value"] != "x" || raw.Env["Count"] != "not a list" {
+		// Environment variables named value and Count are not an array.
+		t.Fatalf("%v %+v", err, raw)
+	}
+	out = []byte(`{"ip_addresses":{"value":["10.0.0.5","fe80::1%3"],"Count":2},"processor":{"list":{"value":["0","GenuineIntel","Xeon"],"Count":3},"vcpus":1},"local":{"x":{"value":1,"Count":1}}}`)
+	if raw, err = decodeFacts(out); err != nil {
+		t.Fatal(err)
+	}
+	if len(raw.IPAddresses) != 2 || len(raw.Processor.List) != 3 || raw.Local["x"].(map[string]any)["value"] != float64(1) {
+		t.Fatalf("%+v", raw)
+	}
+}
