@@ -1,6 +1,8 @@
 package windows
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"os"
 	"path/filepath"
 	"strings"
@@ -254,5 +256,43 @@ func TestFileTouchAlwaysChanged(t *testing.T) {
 		if out := mustRun(t, fileModule{}, target(f, false, false), modules.Args{"path": `C:\x`}); out.Changed || out.Failed {
 			t.Errorf("%s: %+v", host, out)
 		}
+	}
+}
+
+func TestCopyBackup(t *testing.T) {
+	name := `C:\app.conf.4242.20261122-031500.bak`
+	cases := []struct {
+		name    string
+		host    string
+		check   bool
+		backup  bool
+		scripts int // dest query + backup
+		file    string
+	}{
+		{"changed file is backed up", `{"exists":true,"isdir":false,"sha256":"00"}`, false, true, 2, name},
+		{"check mode names the backup only", `{"exists":true,"isdir":false,"sha256":"00"}`, true, true, 2, name},
+		{"new file: nothing to back up", `{"exists":false}`, false, true, 1, ""},
+		{"no backup asked", `{"exists":true,"isdir":false,"sha256":"00"}`, false, false, 1, ""},
+	}
+	for _, c := range cases {
+		f := newFake(answer("[DateTime]::Now", `{"backup_file":"`+strings.ReplaceAll(name, `\`, `\\`)+`"}`), answer("Get-Item", c.host))
+		out := mustRun(t, copyModule{}, target(f, c.check, false), modules.Args{"content": "new", "dest": `C:\app.conf`, "force": true, "backup": c.backup})
+		got, _ := out.Fields["backup_file"].(string)
+		if !out.Changed || got != c.file || len(f.scripts) != c.scripts {
+			t.Errorf("%s: %+v (%d scripts)", c.name, out, len(f.scripts))
+		}
+		if c.scripts == 2 && !strings.Contains(f.scripts[1], "if (-not "+psBool(c.check)+") { Copy-Item") {
+			t.Errorf("%s: backup script ignores check mode:\n%s", c.name, f.scripts[1])
+		}
+		if (len(f.puts) == 1) == c.check {
+			t.Errorf("%s: uploads %v", c.name, f.puts)
+		}
+	}
+	// Unchanged content: no backup, even when asked.
+	sum := sha256.Sum256([]byte("same"))
+	f := newFake(answer("[DateTime]::Now", `{"backup_file":"x"}`), answer("Get-Item", `{"exists":true,"isdir":false,"sha256":"`+hex.EncodeToString(sum[:])+`"}`))
+	out := mustRun(t, copyModule{}, target(f, false, false), modules.Args{"content": "same", "dest": `C:\app.conf`, "force": true, "backup": true})
+	if out.Changed || out.Fields["backup_file"] != nil || len(f.scripts) != 1 {
+		t.Fatalf("unchanged file backed up: %+v", out)
 	}
 }

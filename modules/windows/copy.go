@@ -47,6 +47,16 @@ func destScript(dest string) string {
 		"else { Write-Output (ConvertTo-Json -Compress @{ exists = $true; isdir = $false; sha256 = (Get-FileHash -LiteralPath " + q(dest) + " -Algorithm SHA256).Hash }) }\n"
 }
 
+// backupScript copies dest to Ansible's backup name (dest.PID.yyyyMMdd-HHmmss.bak,
+// as Backup-File of Ansible.ModuleUtils.Backup names it) and prints the
+// name; in check mode it only prints the name, as Backup-File -WhatIf does.
+func backupScript(dest string, check bool) string {
+	return header + "$path = " + q(dest) + "\n" +
+		"$backup = \"$path.$PID.\" + [DateTime]::Now.ToString('yyyyMMdd-HHmmss') + '.bak'\n" +
+		"if (-not " + psBool(check) + ") { Copy-Item -LiteralPath $path -Destination $backup }\n" +
+		"Write-Output (ConvertTo-Json -Compress @{ backup_file = $backup })\n"
+}
+
 // copyNeeded decides whether the destination must be written.
 func copyNeeded(st destState, sum string, force bool) bool {
 	if !st.Exists {
@@ -137,6 +147,15 @@ func (m copyModule) Run(ctx context.Context, t *modules.Target, a modules.Args) 
 			}
 		}
 		out.Diffs = []modules.Diff{{BeforeHeader: dest, AfterHeader: dest, Before: before, After: string(data)}}
+	}
+	if a.Bool("backup") && st.Exists && !st.IsDir {
+		var b struct {
+			BackupFile string `json:"backup_file"`
+		}
+		if err := query(ctx, t, backupScript(dest, t.Check), &b); err != nil {
+			return fail(err.Error(), map[string]any{"dest": dest})
+		}
+		out.Fields["backup_file"] = b.BackupFile
 	}
 	if t.Check {
 		return out, nil

@@ -44,6 +44,8 @@ func goldenScripts() map[string]string {
 		"hostile_copy.ps1":          destScript(hostile),
 		"hostile_shell_cmd.ps1":     shellScript(hostile, "cmd.exe", hostile),
 		"hostile_command_guard.ps1": guardScript(hostile, hostile),
+		"win_copy_backup.ps1":       backupScript(`C:\ProgramData\docker\config\daemon.json`, false),
+		"hostile_copy_backup.ps1":   backupScript(hostile, true),
 		"win_setup_all.ps1":         factsScript(subsetsOf("all"), `C:\ProgramData\ansible\facts.d`),
 		"win_setup_min.ps1":         factsScript(subsetsOf("!all"), ""),
 		"hostile_setup.ps1":         factsScript(subsetsOf("!all"), hostile),
