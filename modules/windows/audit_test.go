@@ -188,7 +188,7 @@ func TestGetURLCheckIdempotenceRetries(t *testing.T) {
 		{"check mode, dest missing", true, `{"changed":true,"status_code":200}`, true, []string{"$check = $true"}},
 		{"check mode, dest present", true, `{"changed":false,"status_code":200}`, false, []string{"$check = $true"}},
 		{"same content", false, `{"changed":false,"status_code":200,"checksum_dest":"ab"}`, false, []string{"$check = $false", "$retries = 5"}},
-		{"new content", false, `{"changed":true,"status_code":200,"checksum_dest":"cd"}`, true, []string{"Move-Item -LiteralPath $tmp"}},
+		{"new content", false, `{"changed":true,"status_code":200,"checksum_dest":"cd","checksum_src":"cd","size":12,"dest":"C:\\docker.zip"}`, true, []string{"Copy-Item -LiteralPath $tmp -Destination $dest"}},
 	}
 	for _, c := range cases {
 		f := newFake(answer("$url = ", c.answer))
@@ -201,11 +201,20 @@ func TestGetURLCheckIdempotenceRetries(t *testing.T) {
 				t.Errorf("%s: script lacks %q", c.name, s)
 			}
 		}
+		if c.name == "new content" && (out.Fields["checksum_src"] != "cd" || out.Fields["size"] != int64(12) || out.Fields["dest"] != `C:\docker.zip`) {
+			t.Errorf("%s: result fields %v", c.name, out.Fields)
+		}
 	}
-	// The check-mode branch exits before any download.
+	// Check mode downloads and compares, as ansible.windows does, but
+	// never touches dest: the only write to dest is guarded by -not $check.
 	s := getURLScript("u", "d", true, "", "sha1", 3, true, true)
-	if i, j := strings.Index(s, "if ($check)"), strings.Index(s, "Invoke-WebRequest"); i < 0 || j < i || !strings.Contains(s[i:j], "exit 0") {
-		t.Fatal("check mode may download")
+	if strings.Count(s, "-Destination $dest") != 1 || !strings.Contains(s, "if ($changed -and -not $check) { Copy-Item -LiteralPath $tmp -Destination $dest -Force }") ||
+		!strings.Contains(s, "$check = $true") {
+		t.Fatal("check mode may write dest")
+	}
+	// The temporary download is removed whatever happens.
+	if !strings.Contains(s, "} finally {\n    Remove-Item -LiteralPath $tmp") {
+		t.Fatal("temporary file may be left behind")
 	}
 	// Retries: the attempt counter bounds the loop and the error names the attempts.
 	if !strings.Contains(s, "$retries = 3") || !strings.Contains(s, "if ($attempt -ge $retries) { throw") {
@@ -223,7 +232,7 @@ func TestGetURLCheckIdempotenceRetries(t *testing.T) {
 		t.Fatal("retries=0 not raised to 1")
 	}
 	// A failed download (after the retries) fails the task with the host's message.
-	f = newFake(rule{"$url = ", transport.Result{ExitCode: 1, Stderr: []byte("download of https://example.invalid/docker.zip failed after 5 attempts: 404")}})
+	f = newFake(rule{"$url = ", transport.Result{ExitCode: 1, Stderr: []byte("Error downloading 'https://example.invalid/docker.zip' to 'C:\\docker.zip' after 5 attempts: 404")}})
 	if out := mustRun(t, getURLModule{}, target(f, false, false), base); !out.Failed || !strings.Contains(out.Msg, "after 5 attempts") {
 		t.Fatalf("%+v", out)
 	}

@@ -7,20 +7,27 @@ line2 ✓ \\srv\share'
 $force = $true
 $check = $true
 $expected = 'it''s "x" `n $env:PATH; $(whoami) ‘‘a’’ ’’b‘‘ 
-line2 ✓ \\srv\share'
+line2 ✓ \\srv\share'.Trim().ToLower()
 $algorithm = 'sha1'
 $retries = 1
-if ((Test-Path -LiteralPath $dest) -and -not $force) {
-    Write-Output '{"changed":false,"status_code":304}'
-    exit 0
+if (Test-Path -LiteralPath $dest -PathType Container) {
+    $uri = [System.Uri]$url
+    $leaf = Split-Path -Path $uri.LocalPath -Leaf
+    if ($uri.LocalPath -and $uri.LocalPath -ne '/' -and $leaf) { $dest = Join-Path -Path $dest -ChildPath $leaf }
+    else { $dest = Join-Path -Path $dest -ChildPath $uri.Host }
 }
-if ($check) {
-    Write-Output (ConvertTo-Json -Compress @{ changed = -not (Test-Path -LiteralPath $dest); status_code = 200 })
+$parent = Split-Path -Path $dest
+if ($parent -and -not (Test-Path -LiteralPath $parent -PathType Container)) {
+    throw "The path '$parent' does not exist for destination '$dest', or is not visible to the current user. Ensure download destination folder exists (perhaps using win_file state=directory) before win_get_url runs."
+}
+function Get-Sum([string]$Path) { (Get-FileHash -LiteralPath $Path -Algorithm $algorithm).Hash.ToLower() }
+if ((Test-Path -LiteralPath $dest) -and -not $force) {
+    Write-Output (ConvertTo-Json -Compress @{ changed = $false; status_code = 304; dest = $dest; checksum_dest = (Get-Sum $dest); size = (Get-Item -LiteralPath $dest).Length })
     exit 0
 }
 [Net.ServicePointManager]::SecurityProtocol = [Net.ServicePointManager]::SecurityProtocol -bor [Net.SecurityProtocolType]::Tls12
 if (-not $false) { [Net.ServicePointManager]::ServerCertificateValidationCallback = { $true } }
-$tmp = "$dest.swarmbook-download"
+$tmp = Join-Path -Path ([System.IO.Path]::GetTempPath()) -ChildPath ([System.IO.Path]::GetRandomFileName())
 $attempt = 0
 while ($true) {
     $attempt++
@@ -28,21 +35,24 @@ while ($true) {
         $response = Invoke-WebRequest -Uri $url -OutFile $tmp -UseBasicParsing -PassThru
         break
     } catch {
-        if ($attempt -ge $retries) { throw "download of $url failed after $attempt attempts: $($_.Exception.Message)" }
+        if ($attempt -ge $retries) { throw "Error downloading '$url' to '$dest' after $attempt attempts: $($_.Exception.Message)" }
         Start-Sleep -Seconds ([Math]::Min(30, 2 * $attempt))
     }
 }
-if ($expected -ne '') {
-    $actual = (Get-FileHash -LiteralPath $tmp -Algorithm $algorithm).Hash
-    if ($actual -ne $expected) {
-        Remove-Item -LiteralPath $tmp -Force
-        throw "The checksum for $url did not match $expected, it was $actual"
+try {
+    $sum = Get-Sum $tmp
+    if ($expected -ne '' -and $expected -ne $sum) {
+        throw "The checksum for $url did not match '$expected', it was '$sum'"
     }
+    $changed = $true
+    if (Test-Path -LiteralPath $dest) { $changed = ((Get-Sum $dest) -ne $sum) }
+    if ($changed -and -not $check) { Copy-Item -LiteralPath $tmp -Destination $dest -Force }
+} finally {
+    Remove-Item -LiteralPath $tmp -Force -ErrorAction SilentlyContinue
 }
-$sum = (Get-FileHash -LiteralPath $tmp -Algorithm SHA1).Hash.ToLower()
-$changed = $true
+$result = @{ changed = $changed; status_code = [int]$response.StatusCode; dest = $dest; checksum_src = $sum }
 if (Test-Path -LiteralPath $dest) {
-    $changed = ((Get-FileHash -LiteralPath $dest -Algorithm SHA1).Hash.ToLower() -ne $sum)
+    $result.checksum_dest = Get-Sum $dest
+    $result.size = (Get-Item -LiteralPath $dest).Length
 }
-if ($changed) { Move-Item -LiteralPath $tmp -Destination $dest -Force } else { Remove-Item -LiteralPath $tmp -Force }
-Write-Output (ConvertTo-Json -Compress @{ changed = $changed; status_code = [int]$response.StatusCode; checksum_dest = $sum })
+Write-Output (ConvertTo-Json -Compress $result)
