@@ -97,14 +97,8 @@ func (fileModule) Run(ctx context.Context, t *modules.Target, a modules.Args) (m
 	if action == "" {
 		return out, nil
 	}
+	// No diff: ansible.windows' win_file does not support diff mode.
 	out.Changed = true
-	if t.Diff {
-		before, after := stateName(st), state
-		if action == "remove" {
-			after = "absent"
-		}
-		out.Diffs = []modules.Diff{{BeforeHeader: path, AfterHeader: path, Before: "state: " + before + "\n", After: "state: " + after + "\n"}}
-	}
 	if t.Check {
 		return out, nil
 	}
@@ -112,14 +106,4 @@ func (fileModule) Run(ctx context.Context, t *modules.Target, a modules.Args) (m
 		return fail(err.Error(), map[string]any{"path": path})
 	}
 	return out, nil
-}
-
-func stateName(st pathState) string {
-	switch {
-	case !st.Exists:
-		return "absent"
-	case st.IsDir:
-		return "directory"
-	}
-	return "file"
 }
