@@ -10,9 +10,11 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
+	"os/user"
 	"path/filepath"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -73,8 +75,11 @@ func needAnsible(t testing.TB) {
 type lab struct {
 	set  *sshdtest.Set
 	user string // login account (sshdtest.AddUser)
-	home string // HOME for both tools (ansible's control sockets live here)
-	http string // URL of the test HTTP server on 127.0.0.1
+	// ownFile is a 0600 file of the login account, fetched without become
+	// (Ansible's fetch takes another path under become).
+	ownFile string
+	home    string // HOME for both tools (ansible's control sockets live here)
+	http    string // URL of the test HTTP server on 127.0.0.1
 	// noSSHArgsEnv leaves ANSIBLE_SSH_ARGS unset (it overrides ansible.cfg).
 	noSSHArgsEnv bool
 }
@@ -84,6 +89,7 @@ func startLab(t *testing.T, n int) *lab {
 	t.Helper()
 	set := sshdtest.Start(t, n, sshdtest.Options{})
 	user := sshdtest.AddUser(t, sshdtest.UserOptions{Sudo: "NOPASSWD"})
+	ownFile := writeOwned(t, user, "own.txt", "fetched as the login account\n")
 	home := t.TempDir()
 	mux := http.NewServeMux()
 	mux.HandleFunc("/file.txt", func(w http.ResponseWriter, r *http.Request) {
@@ -95,7 +101,7 @@ func startLab(t *testing.T, n int) *lab {
 	})
 	srv := httptest.NewServer(mux) // listens on 127.0.0.1
 	t.Cleanup(srv.Close)
-	return &lab{set: set, user: user, home: home, http: srv.URL}
+	return &lab{set: set, user: user, ownFile: ownFile, home: home, http: srv.URL}
 }
 
 // hostLine is one inventory line for server i with base under root.
@@ -124,6 +130,26 @@ func (l *lab) inventory(t *testing.T, root, knownHosts, key string) string {
 		l.loginVars(), key, knownHosts)
 	p := filepath.Join(t.TempDir(), "inventory.ini")
 	if err := os.WriteFile(p, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// writeOwned writes a 0600 file in the home of account and gives it to
+// the account.
+func writeOwned(t *testing.T, account, name, content string) string {
+	t.Helper()
+	u, err := user.Lookup(account)
+	if err != nil {
+		t.Fatal(err)
+	}
+	uid, _ := strconv.Atoi(u.Uid)
+	gid, _ := strconv.Atoi(u.Gid)
+	p := filepath.Join(u.HomeDir, name)
+	if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chown(p, uid, gid); err != nil {
 		t.Fatal(err)
 	}
 	return p

@@ -24,7 +24,7 @@ var expectChanged = []string{
 	"command creates", "command removes", "command chdir", "shell stdin", "script creates",
 	"copy content", "copy src file", "copy src directory", "copy backup", "template",
 	"lineinfile replace line", "lineinfile insertafter", "lineinfile absent", "lineinfile create",
-	"blockinfile", "replace", "fetch", "get_url", "authorized_key", "sysctl",
+	"blockinfile", "replace", "fetch", "fetch without become", "get_url", "authorized_key", "sysctl",
 }
 
 // expectDiff are lines --diff must print on the first run (per module).
@@ -81,7 +81,7 @@ func (l *lab) args(t *testing.T, r runRoot, extra ...string) []string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return append([]string{pb, "-i", r.inv, "-e", "http=" + l.http,
+	return append([]string{pb, "-i", r.inv, "-e", "http=" + l.http, "-e", "own_file=" + l.ownFile,
 		"-e", "reg_dir=" + filepath.Join(r.root, "reg"), "-e", "fetch_dir=" + filepath.Join(r.root, "fetch")}, extra...)
 }
 
@@ -235,7 +235,9 @@ func TestModules(t *testing.T) {
 		diffs = append(diffs, compareRecap("recap1", an1, sb1)...)
 		diffs = append(diffs, compareRecap("recap2", an2, sb2)...)
 		ta, ts := tree(t, an.root), tree(t, sb.root)
-		keep := func(k string) bool { return k == "h0" || strings.HasPrefix(k, "h0/") || k == "fetch/h0-plain.txt" }
+		keep := func(k string) bool {
+			return k == "h0" || strings.HasPrefix(k, "h0/") || k == "fetch/h0-plain.txt" || k == "fetch/h0-own.txt"
+		}
 		for k := range ta {
 			if !keep(k) {
 				delete(ta, k)
