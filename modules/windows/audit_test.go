@@ -124,29 +124,47 @@ func TestCopyEdgeCases(t *testing.T) {
 }
 
 func TestRegeditCheckAndDiff(t *testing.T) {
+	// Expected texts are Python's json.dumps(sort_keys=True, indent=4) of
+	// the dicts win_regedit puts in its diff, as Ansible's callback prints them.
 	cases := []struct {
-		name          string
-		host          string
+		name, host    string
 		args          modules.Args
 		before, after string
+		checkAfter    string // after in check mode, when it differs
 	}{
-		{"change dword", `{"key_exists":true,"value_exists":true,"type":"dword","data":"0"}`,
-			modules.Args{"name": "Enabled", "data": 1, "type": "dword", "state": "present"},
-			`HKLM:\SOFTWARE\Swarm\Enabled: 0 (dword)` + "\n", `HKLM:\SOFTWARE\Swarm\Enabled: 1 (dword)` + "\n"},
-		{"new value", `{"key_exists":true,"value_exists":false}`,
-			modules.Args{"name": "DefaultShell", "data": `C:\pwsh.exe`, "type": "string", "state": "present"},
-			"", `HKLM:\SOFTWARE\Swarm\DefaultShell: C:\pwsh.exe (string)` + "\n"},
-		{"remove value", `{"key_exists":true,"value_exists":true,"type":"string","data":"v"}`,
-			modules.Args{"name": "X", "type": "string", "state": "absent"},
-			`HKLM:\SOFTWARE\Swarm\X: v (string)` + "\n", ""},
+		{"change dword", `{"key_exists":true,"value_exists":true,"type":"dword","data":"0"}`, modules.Args{"name": "Enabled", "data": 1, "type": "dword", "state": "present"},
+			"{\n    \"HKLM:\\\\SOFTWARE\\\\Swarm\": {\n        \"Enabled\": {\n            \"type\": \"DWord\",\n            \"value\": \"0x00000000\"\n        }\n    }\n}\n",
+			"{\n    \"HKLM:\\\\SOFTWARE\\\\Swarm\": {\n        \"Enabled\": {\n            \"type\": \"DWord\",\n            \"value\": \"0x00000001\"\n        }\n    }\n}\n", ""},
+		{"new value", `{"key_exists":true,"value_exists":false}`, modules.Args{"name": "DefaultShell", "data": `C:\pwsh.exe`, "type": "string", "state": "present"},
+			"{\n    \"HKLM:\\\\SOFTWARE\\\\Swarm\": {}\n}\n",
+			"{\n    \"HKLM:\\\\SOFTWARE\\\\Swarm\": {\n        \"DefaultShell\": {\n            \"type\": \"String\",\n            \"value\": \"C:\\\\pwsh.exe\"\n        }\n    }\n}\n", ""},
+		{"remove value", `{"key_exists":true,"value_exists":true,"type":"multistring","data":"a\nb"}`, modules.Args{"name": "Käse", "type": "string", "state": "absent"},
+			"{\n    \"HKLM:\\\\SOFTWARE\\\\Swarm\": {\n        \"K\\u00e4se\": {\n            \"type\": \"MultiString\",\n            \"value\": [\n                \"a\",\n                \"b\"\n            ]\n        }\n    }\n}\n",
+			"{\n    \"HKLM:\\\\SOFTWARE\\\\Swarm\": {}\n}\n", ""},
+		{"binary type change", `{"key_exists":true,"value_exists":true,"type":"string","data":"x"}`, modules.Args{"name": "Blob", "data": []any{"0x01", "0xFF"}, "type": "binary", "state": "present"},
+			"{\n    \"HKLM:\\\\SOFTWARE\\\\Swarm\": {\n        \"Blob\": {\n            \"type\": \"String\",\n            \"value\": \"x\"\n        }\n    }\n}\n",
+			"{\n    \"HKLM:\\\\SOFTWARE\\\\Swarm\": {\n        \"Blob\": {\n            \"type\": \"Binary\",\n            \"value\": [\n                \"0x01\",\n                \"0xff\"\n            ]\n        }\n    }\n}\n", ""},
+		{"new key", `{"key_exists":false}`, modules.Args{"type": "string", "state": "present"},
+			"{}\n",
+			"{\n    \"HKLM:\\\\SOFTWARE\\\\Swarm\": {}\n}\n", ""},
+		{"remove key", `{"key_exists":true}`, modules.Args{"type": "string", "state": "absent"},
+			"{\n    \"HKLM:\\\\SOFTWARE\\\\Swarm\": {}\n}\n",
+			"{}\n", ""},
+		{"value under a new key", `{"key_exists":false}`, modules.Args{"name": "Q", "data": "0x10", "type": "qword", "state": "present"},
+			"{}\n",
+			"{\n    \"HKLM:\\\\SOFTWARE\\\\Swarm\": {\n        \"Q\": {\n            \"type\": \"QWord\",\n            \"value\": \"0x0000000000000010\"\n        }\n    }\n}\n", "{\n    \"HKLM:\\\\SOFTWARE\\\\Swarm\": {}\n}\n"},
 	}
 	for _, c := range cases {
 		c.args["path"] = `HKLM:\SOFTWARE\Swarm`
 		for _, check := range []bool{true, false} {
 			f := newFake(answer("Test-Path", c.host))
 			out := mustRun(t, regeditModule{}, target(f, check, true), c.args)
-			if !out.Changed || len(out.Diffs) != 1 || out.Diffs[0].Before != c.before || out.Diffs[0].After != c.after {
-				t.Errorf("%s check=%v: %+v", c.name, check, out)
+			after := c.after
+			if check && c.checkAfter != "" {
+				after = c.checkAfter
+			}
+			if !out.Changed || len(out.Diffs) != 1 || out.Diffs[0].Before != c.before || out.Diffs[0].After != after {
+				t.Errorf("%s check=%v: %+v", c.name, check, out.Diffs)
 			}
 			if applied := len(f.scripts) == 2; applied == check {
 				t.Errorf("%s check=%v: %d scripts", c.name, check, len(f.scripts))

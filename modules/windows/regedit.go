@@ -179,14 +179,7 @@ func (regeditModule) Run(ctx context.Context, t *modules.Target, a modules.Args)
 		return out, nil
 	}
 	if t.Diff {
-		before, after := "", ""
-		if st.ValueExists {
-			before = fmt.Sprintf("%s\\%s: %s (%s)\n", path, name, st.Data, st.Type)
-		}
-		if action == "set" {
-			after = fmt.Sprintf("%s\\%s: %s (%s)\n", path, name, want, typ)
-		}
-		out.Diffs = []modules.Diff{{BeforeHeader: path, AfterHeader: path, Before: before, After: after}}
+		out.Diffs = []modules.Diff{regDiff(path, name, action, st, typ, want, t.Check)}
 	}
 	if t.Check {
 		return out, nil
