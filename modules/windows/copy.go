@@ -3,13 +3,13 @@ package windows
 import (
 	"bytes"
 	"context"
+	"crypto/sha1"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"os"
 	"path"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/swarmbook/swarmbook/modules"
 	"github.com/swarmbook/swarmbook/runner/transport"
@@ -48,12 +48,11 @@ func destScript(dest string) string {
 }
 
 // backupScript copies dest to Ansible's backup name (dest.PID.yyyyMMdd-HHmmss.bak,
-// as Backup-File of Ansible.ModuleUtils.Backup names it) and prints the
-// name; in check mode it only prints the name, as Backup-File -WhatIf does.
-func backupScript(dest string, check bool) string {
+// as Backup-File of Ansible.ModuleUtils.Backup names it) and prints the name.
+func backupScript(dest string) string {
 	return header + "$path = " + q(dest) + "\n" +
 		"$backup = \"$path.$PID.\" + [DateTime]::Now.ToString('yyyyMMdd-HHmmss') + '.bak'\n" +
-		"if (-not " + psBool(check) + ") { Copy-Item -LiteralPath $path -Destination $backup }\n" +
+		"Copy-Item -LiteralPath $path -Destination $backup\n" +
 		"Write-Output (ConvertTo-Json -Compress @{ backup_file = $backup })\n"
 }
 
@@ -133,32 +132,29 @@ func (m copyModule) Run(ctx context.Context, t *modules.Target, a modules.Args) 
 	}
 	h := sha256.Sum256(data)
 	sum := hex.EncodeToString(h[:])
-	out := modules.Outcome{Fields: map[string]any{"dest": dest, "checksum": sum, "size": len(data)}}
+	// The reported checksum is SHA-1, as Ansible's; SHA-256 decides.
+	h1 := sha1.Sum(data)
+	out := modules.Outcome{Fields: map[string]any{"dest": dest, "checksum": hex.EncodeToString(h1[:]), "size": len(data)}}
 	if !copyNeeded(st, sum, a.Bool("force")) {
 		return out, nil
 	}
 	out.Changed = true
-	if t.Diff && utf8.Valid(data) && len(data) < 64*1024 {
-		before := ""
-		if st.Exists {
-			var b bytes.Buffer
-			if err := t.Conn.Get(ctx, dest, &b, transport.Become{}); err == nil && utf8.Valid(b.Bytes()) {
-				before = b.String()
-			}
-		}
-		out.Diffs = []modules.Diff{{BeforeHeader: dest, AfterHeader: dest, Before: before, After: string(data)}}
+	// No diff: with a local src or content, ansible.windows' win_copy (and
+	// win_template, which runs it) returns an empty diff, so --diff shows
+	// nothing for them.
+	if t.Check {
+		// ansible.windows' action plugin does not run the module in check
+		// mode for a local src: changed, nothing else (no backup_file).
+		return out, nil
 	}
 	if a.Bool("backup") && st.Exists && !st.IsDir {
 		var b struct {
 			BackupFile string `json:"backup_file"`
 		}
-		if err := query(ctx, t, backupScript(dest, t.Check), &b); err != nil {
+		if err := query(ctx, t, backupScript(dest), &b); err != nil {
 			return fail(err.Error(), map[string]any{"dest": dest})
 		}
 		out.Fields["backup_file"] = b.BackupFile
-	}
-	if t.Check {
-		return out, nil
 	}
 	if err := t.Conn.Put(ctx, dest, bytes.NewReader(data), 0o644, transport.Become{}); err != nil {
 		if transport.IsUnreachable(err) {

@@ -3,5 +3,5 @@ $ProgressPreference = 'SilentlyContinue'
 $path = 'it''s "x" `n $env:PATH; $(whoami) ‘‘a’’ ’’b‘‘ 
 line2 ✓ \\srv\share'
 $backup = "$path.$PID." + [DateTime]::Now.ToString('yyyyMMdd-HHmmss') + '.bak'
-if (-not $true) { Copy-Item -LiteralPath $path -Destination $backup }
+Copy-Item -LiteralPath $path -Destination $backup
 Write-Output (ConvertTo-Json -Compress @{ backup_file = $backup })

@@ -2,5 +2,5 @@ $ErrorActionPreference = 'Stop'
 $ProgressPreference = 'SilentlyContinue'
 $path = 'C:\ProgramData\docker\config\daemon.json'
 $backup = "$path.$PID." + [DateTime]::Now.ToString('yyyyMMdd-HHmmss') + '.bak'
-if (-not $false) { Copy-Item -LiteralPath $path -Destination $backup }
+Copy-Item -LiteralPath $path -Destination $backup
 Write-Output (ConvertTo-Json -Compress @{ backup_file = $backup })
