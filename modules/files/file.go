@@ -43,7 +43,10 @@ func (fileMod) Run(ctx context.Context, t *modules.Target, a modules.Args) (modu
 	src := a.Str("src")
 	at := attrsFrom(a)
 	q := shquote.POSIX(p)
-	body := stCall("p", p, false) + at.idCalls() + "printf 'real=%s\\n' \"$(readlink -f -- " + q + ")\"\n"
+	// real (where a link leads) is read only for links and nonempty only
+	// for state=link, the one place each is used: every command
+	// substitution forks and execs on the host.
+	body := stCall("p", p, false) + at.idCalls() + "[ -L " + q + " ] && printf 'real=%s\\n' \"$(readlink -f -- " + q + ")\"\n"
 	absSrc := src
 	if src != "" && !path.IsAbs(src) {
 		// a relative link target is resolved from the link's directory
@@ -52,7 +55,9 @@ func (fileMod) Run(ctx context.Context, t *modules.Target, a modules.Args) (modu
 	} else if src != "" {
 		body += stCall("s", src, false)
 	}
-	body += "[ -d " + q + " ] && [ -n \"$(ls -A -- " + q + " 2>/dev/null)\" ] && echo nonempty=1\n"
+	if a.Str("state") == "link" {
+		body += "[ -d " + q + " ] && [ -n \"$(ls -A -- " + q + " 2>/dev/null)\" ] && echo nonempty=1\n"
+	}
 	var pr probe
 	if ahead := createDirAhead(t, a, p, at); ahead != "" {
 		res, err := run(ctx, t, prelude+body+ahead+"\nexit 0\n")

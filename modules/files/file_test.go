@@ -146,3 +146,89 @@ func treeModes(t *testing.T, dir string) map[string]string {
 	})
 	return out
 }
+
+// The probe reads where a link leads and whether a directory is empty only
+// when those are used: following a link (directory, file, touch) and
+// converting a directory into a link.
+func TestFileProbeLinkAndEmptiness(t *testing.T) {
+	cases := []struct {
+		name    string
+		setup   func(dir string)
+		args    func(dir string) modules.Args
+		failMsg string
+		check   func(t *testing.T, dir string)
+	}{
+		{
+			name: "non-empty directory is not converted to a link",
+			setup: func(dir string) {
+				os.Mkdir(filepath.Join(dir, "d"), 0o755)
+				os.WriteFile(filepath.Join(dir, "d", "f"), nil, 0o644)
+			},
+			args: func(dir string) modules.Args {
+				return modules.Args{"path": filepath.Join(dir, "d"), "src": "/etc", "state": "link", "force": true}
+			},
+			failMsg: "is not empty, refusing to convert it",
+		},
+		{
+			name:  "empty directory is converted with force",
+			setup: func(dir string) { os.Mkdir(filepath.Join(dir, "d"), 0o755) },
+			args: func(dir string) modules.Args {
+				return modules.Args{"path": filepath.Join(dir, "d"), "src": "/etc", "state": "link", "force": true}
+			},
+			check: func(t *testing.T, dir string) {
+				if l, err := os.Readlink(filepath.Join(dir, "d")); err != nil || l != "/etc" {
+					t.Fatalf("link: %q %v", l, err)
+				}
+			},
+		},
+		{
+			name: "state=file through a link sets the target's mode",
+			setup: func(dir string) {
+				os.WriteFile(filepath.Join(dir, "t"), nil, 0o644)
+				os.Symlink("t", filepath.Join(dir, "l"))
+			},
+			args: func(dir string) modules.Args {
+				return modules.Args{"path": filepath.Join(dir, "l"), "state": "file", "mode": "0600"}
+			},
+			check: func(t *testing.T, dir string) {
+				if st, err := os.Stat(filepath.Join(dir, "t")); err != nil || st.Mode().Perm() != 0o600 {
+					t.Fatalf("target: %v %v", st.Mode(), err)
+				}
+			},
+		},
+		{
+			name: "touch through a link sets the target's mode",
+			setup: func(dir string) {
+				os.WriteFile(filepath.Join(dir, "t"), nil, 0o644)
+				os.Symlink("t", filepath.Join(dir, "l"))
+			},
+			args: func(dir string) modules.Args {
+				return modules.Args{"path": filepath.Join(dir, "l"), "state": "touch", "mode": "0640"}
+			},
+			check: func(t *testing.T, dir string) {
+				if st, err := os.Stat(filepath.Join(dir, "t")); err != nil || st.Mode().Perm() != 0o640 {
+					t.Fatalf("target: %v %v", st.Mode(), err)
+				}
+			},
+		},
+	}
+	for _, tc := range cases {
+		for _, diff := range []bool{true, false} {
+			t.Run(tc.name, func(t *testing.T) {
+				dir := t.TempDir()
+				tc.setup(dir)
+				_, f, _ := runFile(t, dir, tc.args(dir), diff)
+				if tc.failMsg != "" {
+					if f == nil || !strings.Contains(f.msg, tc.failMsg) {
+						t.Fatalf("failure %v, want %q", f, tc.failMsg)
+					}
+					return
+				}
+				if f != nil {
+					t.Fatalf("failed: %s", f.msg)
+				}
+				tc.check(t, dir)
+			})
+		}
+	}
+}
