@@ -327,3 +327,32 @@ func TestCopyBackup(t *testing.T) {
 		t.Fatalf("unchanged file backed up: %+v", out)
 	}
 }
+
+func TestFileMessagesAndDefaultState(t *testing.T) {
+	cases := []struct {
+		path, state, host string
+		changed           bool
+		msg               string
+	}{
+		{`C:\x`, "directory", `{"exists":true,"isdir":false}`, false, `path C:\x is not a directory`},
+		{`C:\x`, "file", `{"exists":true,"isdir":true}`, false, `path C:\x is not a file`},
+		{`C:\x`, "file", `{"exists":false,"isdir":false}`, false, `path C:\x will not be created`},
+		{`C:\x`, "", `{"exists":false,"isdir":false}`, false, `path C:\x will not be created`},
+		{`C:\newdir\`, "", `{"exists":false,"isdir":false}`, true, ""},
+		{`C:\x`, "", `{"exists":true,"isdir":true}`, false, ""},
+	}
+	for _, c := range cases {
+		f := newFake(answer("Get-Item -LiteralPath", c.host))
+		args := modules.Args{"path": c.path}
+		if c.state != "" {
+			args["state"] = c.state
+		}
+		out := mustRun(t, fileModule{}, target(f, false, false), args)
+		if out.Changed != c.changed || out.Msg != c.msg || out.Failed != (c.msg != "") || len(out.Fields) != 0 {
+			t.Errorf("%s %q: %+v", c.path, c.state, out)
+		}
+		if c.changed && !f.applied("-ItemType Directory") {
+			t.Errorf("%s: directory not created", c.path)
+		}
+	}
+}

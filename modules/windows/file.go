@@ -3,6 +3,7 @@ package windows
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/swarmbook/swarmbook/modules"
 )
@@ -29,8 +30,9 @@ func statScript(path string) string {
 		"else { Write-Output (ConvertTo-Json -Compress @{ exists = $true; isdir = $item.PSIsContainer }) }\n"
 }
 
-// fileAction decides what win_file must do; "" means nothing.
-func fileAction(state string, st pathState) (action string, err error) {
+// fileAction decides what win_file must do; "" means nothing. Messages
+// are ansible.windows' win_file's.
+func fileAction(state, path string, st pathState) (action string, err error) {
 	switch state {
 	case "absent":
 		if st.Exists {
@@ -38,7 +40,7 @@ func fileAction(state string, st pathState) (action string, err error) {
 		}
 	case "directory":
 		if st.Exists && !st.IsDir {
-			return "", fmt.Errorf("path exists but is a file, cannot create a directory")
+			return "", fmt.Errorf("path %s is not a directory", path)
 		}
 		if !st.Exists {
 			return "mkdir", nil
@@ -49,11 +51,11 @@ func fileAction(state string, st pathState) (action string, err error) {
 		}
 		return "touch", nil
 	case "file":
-		if !st.Exists {
-			return "", fmt.Errorf("path does not exist (use state=touch to create an empty file)")
+		if st.Exists && st.IsDir {
+			return "", fmt.Errorf("path %s is not a file", path)
 		}
-		if st.IsDir {
-			return "", fmt.Errorf("path is a directory, not a file")
+		if !st.Exists {
+			return "", fmt.Errorf("path %s will not be created", path)
 		}
 	}
 	return "", nil
@@ -80,20 +82,23 @@ func (fileModule) Run(ctx context.Context, t *modules.Target, a modules.Args) (m
 	path := a.Str("path")
 	var st pathState
 	if err := query(ctx, t, statScript(path), &st); err != nil {
-		return fail(err.Error(), map[string]any{"path": path})
+		return fail(err.Error(), nil)
 	}
 	state := a.Str("state")
-	if state == "" {
+	if state == "" && !st.Exists {
+		// Without state, a missing path ending in a separator is a
+		// directory to create, anything else a file that is not created.
 		state = "file"
-		if st.IsDir {
+		if strings.HasSuffix(path, `\`) || strings.HasSuffix(path, "/") {
 			state = "directory"
 		}
 	}
-	action, err := fileAction(state, st)
+	action, err := fileAction(state, path, st)
 	if err != nil {
-		return fail(err.Error(), map[string]any{"path": path})
+		return fail(err.Error(), nil)
 	}
-	out := modules.Outcome{Fields: map[string]any{"path": path}}
+	// win_file's result has no keys but changed.
+	out := modules.Outcome{}
 	if action == "" {
 		return out, nil
 	}
@@ -103,7 +108,7 @@ func (fileModule) Run(ctx context.Context, t *modules.Target, a modules.Args) (m
 		return out, nil
 	}
 	if _, err := run(ctx, t, fileApplyScript(action, path)); err != nil {
-		return fail(err.Error(), map[string]any{"path": path})
+		return fail(err.Error(), nil)
 	}
 	return out, nil
 }
