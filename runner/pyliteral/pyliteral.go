@@ -14,10 +14,10 @@
 // True/False/None, lists, tuples (with a bare top-level tuple "1, 2"),
 // dicts, sets and set(); comments, blank space and, inside brackets,
 // newlines and line continuations. Tuples and sets become lists (sets keep
-// their first occurrence of equal elements, in source order). Dict keys
-// become strings as json.dumps names them (True is "true", 1.0 is "1.0")
-// and equal keys (True, 1, 1.0) collapse to the first key with the last
-// value, as in Python.
+// the first of equal elements, in source order where CPython iterates in
+// hash order). Dict keys become strings as json.dumps names them (True is
+// "true", 1.0 is "1.0") and equal keys (True, 1, 1.0) collapse to the
+// first key with the last value, as in Python.
 //
 // Where swarmbook's values cannot hold Python's result the text is not a
 // literal (ErrNotLiteral): integers beyond 64 bits, complex numbers,

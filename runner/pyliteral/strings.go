@@ -125,22 +125,9 @@ func escape(s string, bytesLit bool) (string, int, bool) {
 			return "", 3, true
 		}
 		return "", 2, true
-	case '\\', '\'', '"':
-		return s[1:2], 2, true
-	case 'a':
-		return "\a", 2, true
-	case 'b':
-		return "\b", 2, true
-	case 'f':
-		return "\f", 2, true
-	case 'n':
-		return "\n", 2, true
-	case 'r':
-		return "\r", 2, true
-	case 't':
-		return "\t", 2, true
-	case 'v':
-		return "\v", 2, true
+	case '\\', '\'', '"', 'a', 'b', 'f', 'n', 'r', 't', 'v':
+		k := strings.IndexByte(`\'"abfnrtv`, e)
+		return "\\'\"\a\b\f\n\r\t\v"[k : k+1], 2, true
 	case '0', '1', '2', '3', '4', '5', '6', '7':
 		n, end := int(e-'0'), 2
 		for end < len(s) && end < 4 && s[end] >= '0' && s[end] <= '7' {
