@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -353,6 +354,25 @@ func TestFileMessagesAndDefaultState(t *testing.T) {
 		}
 		if c.changed && !f.applied("-ItemType Directory") {
 			t.Errorf("%s: directory not created", c.path)
+		}
+	}
+}
+
+func TestServiceResultKeys(t *testing.T) {
+	host := `{"exists":true,"state":"stopped","start_mode":"manual","display_name":"OpenSSH SSH Server","path":"C:\\Windows\\System32\\OpenSSH\\sshd.exe",` +
+		`"description":"SSH protocol based service","username":"LocalSystem","desktop_interact":false,"dependencies":["ssh-agent"],"depended_by":[],"can_pause_and_continue":false}`
+	f := newFake(answer("Get-Service", host))
+	out := mustRun(t, serviceModule{}, target(f, false, false), modules.Args{"name": "sshd", "state": "started", "start_mode": "auto"})
+	want := map[string]any{"name": "sshd", "exists": true, "state": "running", "start_mode": "auto", "display_name": "OpenSSH SSH Server",
+		"path": `C:\Windows\System32\OpenSSH\sshd.exe`, "description": "SSH protocol based service", "username": "LocalSystem",
+		"desktop_interact": false, "dependencies": []any{"ssh-agent"}, "depended_by": []any{}, "can_pause_and_continue": false}
+	if !out.Changed || !reflect.DeepEqual(out.Fields, want) {
+		t.Fatalf("got  %#v\nwant %#v", out.Fields, want)
+	}
+	// The SYSTEM account is reported as LocalSystem; other accounts as they are.
+	for in, w := range map[string]any{`NT AUTHORITY\SYSTEM`: "LocalSystem", `NT AUTHORITY\LocalService`: `NT AUTHORITY\LocalService`} {
+		if got := (serviceState{Username: &in}).resultFields("x")["username"]; got != w {
+			t.Errorf("%s -> %v", in, got)
 		}
 	}
 }

@@ -19,11 +19,20 @@ func (serviceModule) Spec() modules.Spec {
 	}}
 }
 
-// serviceState is what serviceQueryScript reports.
+// serviceState is what serviceQueryScript reports: the state win_service
+// decides on, and the rest of win_service's result keys.
 type serviceState struct {
-	Exists    bool   `json:"exists"`
-	State     string `json:"state"`      // running, stopped, ...
-	StartMode string `json:"start_mode"` // auto, manual, disabled, delayed
+	Exists              bool     `json:"exists"`
+	State               string   `json:"state"`      // running, stopped, ...
+	StartMode           string   `json:"start_mode"` // auto, manual, disabled, delayed
+	DisplayName         string   `json:"display_name"`
+	Path                string   `json:"path"`
+	Description         *string  `json:"description"`
+	Username            *string  `json:"username"`
+	DesktopInteract     bool     `json:"desktop_interact"`
+	Dependencies        []string `json:"dependencies"`
+	DependedBy          []string `json:"depended_by"`
+	CanPauseAndContinue bool     `json:"can_pause_and_continue"`
 }
 
 func serviceQueryScript(name string) string {
@@ -32,8 +41,39 @@ func serviceQueryScript(name string) string {
 		"    $wmi = Get-CimInstance -ClassName Win32_Service -Filter (\"Name='{0}'\" -f $svc.Name.Replace(\"'\", \"''\"))\n" +
 		"    $mode = $wmi.StartMode.ToLower()\n" +
 		"    if ($mode -eq 'auto' -and $wmi.DelayedAutoStart) { $mode = 'delayed' }\n" +
-		"    Write-Output (ConvertTo-Json -Compress @{ exists = $true; state = $svc.Status.ToString().ToLower(); start_mode = $mode })\n" +
+		"    $reg = Get-ItemProperty -LiteralPath ('HKLM:\\SYSTEM\\CurrentControlSet\\Services\\' + $svc.Name) -ErrorAction SilentlyContinue\n" +
+		"    Write-Output (ConvertTo-Json -Compress -Depth 3 @{ exists = $true; state = $svc.Status.ToString().ToLower(); start_mode = $mode\n" +
+		"        display_name = $svc.DisplayName; path = $wmi.PathName; description = $wmi.Description; username = $wmi.StartName\n" +
+		"        desktop_interact = [bool]$wmi.DesktopInteract; dependencies = @($reg.DependOnService | Where-Object { $_ })\n" +
+		"        depended_by = @($svc.DependentServices | ForEach-Object { $_.Name }); can_pause_and_continue = $svc.CanPauseAndContinue })\n" +
 		"}\n"
+}
+
+// resultFields are win_service's result keys for a service in state after.
+func (after serviceState) resultFields(name string) map[string]any {
+	deps := make([]any, len(after.Dependencies))
+	for i, d := range after.Dependencies {
+		deps[i] = d
+	}
+	by := make([]any, len(after.DependedBy))
+	for i, d := range after.DependedBy {
+		by[i] = d
+	}
+	var desc, user any
+	if after.Description != nil {
+		desc = *after.Description
+	}
+	if after.Username != nil {
+		user = *after.Username
+		// win_service reports the SYSTEM account as LocalSystem.
+		if u := strings.ToLower(*after.Username); u == `nt authority\system` || u == "system" || u == `.\localsystem` {
+			user = "LocalSystem"
+		}
+	}
+	return map[string]any{"name": name, "exists": true, "state": after.State, "start_mode": after.StartMode,
+		"display_name": after.DisplayName, "path": after.Path, "description": desc, "username": user,
+		"desktop_interact": after.DesktopInteract, "dependencies": deps, "depended_by": by,
+		"can_pause_and_continue": after.CanPauseAndContinue}
 }
 
 // serviceActions decides the changes, in order: start mode, then state.
@@ -105,8 +145,7 @@ func (serviceModule) Run(ctx context.Context, t *modules.Target, a modules.Args)
 			after.State = "running"
 		}
 	}
-	out := modules.Outcome{Changed: len(acts) > 0, Fields: map[string]any{
-		"name": name, "exists": true, "state": after.State, "start_mode": after.StartMode}}
+	out := modules.Outcome{Changed: len(acts) > 0, Fields: after.resultFields(name)}
 	if len(acts) == 0 || t.Check {
 		if t.Diff && out.Changed {
 			out.Diffs = serviceDiff(name, st, after)
