@@ -27,6 +27,7 @@ type Dialer struct {
 	dials    atomic.Int64
 	sessions atomic.Int64
 	bufs     copyBufs
+	alive    atomic.Int64 // keepalive loops running
 
 	mu    sync.Mutex
 	jumps map[string]*ssh.Client
@@ -205,22 +206,20 @@ func (d *Dialer) handshake(ctx context.Context, conn net.Conn, t *target) (*ssh.
 }
 
 // keepalive sends keepalive@openssh.com every interval and closes the
-// client after three unanswered ones (ServerAliveCountMax).
+// client after three unanswered ones (ServerAliveCountMax). It notices a
+// client closed elsewhere at its next request (which then fails at once)
+// rather than with a goroutine per connection waiting for the close: at
+// 1,000 hosts every goroutine per connection is another stack per host.
 func (d *Dialer) keepalive(c *ssh.Client, every time.Duration) {
 	if every <= 0 {
 		return
 	}
-	done := make(chan struct{})
-	go func() { c.Wait(); close(done) }()
+	d.alive.Add(1)
+	defer d.alive.Add(-1)
 	missed := 0
 	tick := time.NewTicker(every)
 	defer tick.Stop()
-	for {
-		select {
-		case <-done:
-			return
-		case <-tick.C:
-		}
+	for range tick.C {
 		reply := make(chan error, 1)
 		go func() { _, _, err := c.SendRequest("keepalive@openssh.com", true, nil); reply <- err }()
 		select {
@@ -235,8 +234,6 @@ func (d *Dialer) keepalive(c *ssh.Client, every time.Duration) {
 				c.Close()
 				return
 			}
-		case <-done:
-			return
 		}
 	}
 }

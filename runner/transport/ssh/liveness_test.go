@@ -225,3 +225,27 @@ func TestCommandTimeoutWhileServerStopped(t *testing.T) {
 		t.Fatalf("timed out after %v, want about 1s", took)
 	}
 }
+
+// The keepalive loop of a closed connection ends by its next request.
+func TestKeepaliveEndsWithTheConnection(t *testing.T) {
+	set := sshdtest.Start(t, 1, sshdtest.Options{})
+	d := dialerFor(t, set, Options{})
+	c := dial(t, d, "h0", map[string]any{"ansible_ssh_common_args": "-o ServerAliveInterval=1"})
+	run(t, c, transport.Command{Script: "true"})
+	keepalives := func() int64 { return d.alive.Load() }
+	if n := keepalives(); n != 1 {
+		t.Fatalf("%d keepalive loops while connected, want 1", n)
+	}
+	time.Sleep(1500 * time.Millisecond) // a keepalive answered
+	if _, err := c.Run(context.Background(), transport.Command{Script: "true"}); err != nil {
+		t.Fatalf("after a keepalive: %v", err)
+	}
+	c.Close()
+	deadline := time.Now().Add(3 * time.Second)
+	for keepalives() != 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("keepalive loop still running 3s after the connection closed")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
