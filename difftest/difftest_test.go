@@ -91,6 +91,7 @@ var cases = []testCase{
 	{name: "bug_set_fact_loop", dir: "bug_set_fact_loop"},
 	{name: "bug_dup_role_handler", dir: "bug_dup_role_handler"},
 	{name: "bug_include_apply", dir: "bug_include_apply", args: []string{"--tags", "applied"}},
+	{name: "bug_become_vars", dir: "bug_become_vars"},
 }
 
 // knownDifferences maps case names to the swarmbook bug that makes them

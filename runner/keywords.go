@@ -225,47 +225,49 @@ func (pr *playRun) truth(ctx context.Context, c playbook.Cond, sc *vars.Scope) (
 	return ok, nil
 }
 
-// become resolves privilege escalation for a task on a host.
+// become resolves privilege escalation for a task on a host. As in
+// Ansible (PlayContext.set_task_and_variable_override and the become
+// plugin's options), a defined ansible_become* variable — from the
+// inventory, group_vars, play or task vars — wins over the become*
+// keywords, which win over the command line.
 func (pr *playRun) become(ctx context.Context, t *playbook.Task, sc *vars.Scope) transport.Become {
 	r := pr.r
 	var b transport.Become
-	if v, ok := pr.boolKeyword(ctx, t, sc, func(k *playbook.Keywords) any {
+	if v, ok := sc.Lookup("ansible_become"); ok && v != nil {
+		b.Enabled = boolish(pr.render(ctx, v, sc))
+	} else if v, ok := pr.boolKeyword(ctx, t, sc, func(k *playbook.Keywords) any {
 		if k.Become == nil {
 			return nil
 		}
 		return *k.Become
 	}); ok {
 		b.Enabled = v
-	} else if v, ok := sc.Lookup("ansible_become"); ok {
-		b.Enabled = boolish(pr.render(ctx, v, sc))
 	} else if r.opts.Become != nil {
 		b.Enabled = *r.opts.Become
 	}
-	b.User = pr.keywordString(t, func(k *playbook.Keywords) string { return k.BecomeUser })
-	if b.User == "" {
-		b.User = pr.varString(ctx, sc, "ansible_become_user", r.opts.BecomeUser)
-	} else {
-		b.User = pr.renderString(ctx, b.User, sc)
-	}
-	if b.User == "" {
-		b.User = "root"
-	}
-	b.Method = pr.keywordString(t, func(k *playbook.Keywords) string { return k.BecomeMethod })
-	if b.Method == "" {
-		b.Method = pr.varString(ctx, sc, "ansible_become_method", r.opts.BecomeMethod)
-	}
-	if b.Method == "" {
-		b.Method = "sudo"
-	}
-	b.Flags = pr.keywordString(t, func(k *playbook.Keywords) string { return k.BecomeFlags })
-	if b.Flags == "" {
-		b.Flags = pr.varString(ctx, sc, "ansible_become_flags", "")
-	}
+	b.User = pr.varOrKeyword(ctx, t, sc, "ansible_become_user", func(k *playbook.Keywords) string { return k.BecomeUser }, r.opts.BecomeUser, "root")
+	b.Method = pr.varOrKeyword(ctx, t, sc, "ansible_become_method", func(k *playbook.Keywords) string { return k.BecomeMethod }, r.opts.BecomeMethod, "sudo")
+	b.Flags = pr.varOrKeyword(ctx, t, sc, "ansible_become_flags", func(k *playbook.Keywords) string { return k.BecomeFlags }, "", "")
 	b.Password = pr.varString(ctx, sc, "ansible_become_password", "")
 	if b.Password == "" {
 		b.Password = pr.varString(ctx, sc, "ansible_become_pass", r.opts.BecomePassword)
 	}
 	return b
+}
+
+// varOrKeyword resolves one become setting: the variable, else the
+// (rendered) keyword, else the command line's value, else dflt.
+func (pr *playRun) varOrKeyword(ctx context.Context, t *playbook.Task, sc *vars.Scope, name string, kw func(*playbook.Keywords) string, cli, dflt string) string {
+	if v := pr.varString(ctx, sc, name, ""); v != "" {
+		return v
+	}
+	if k := pr.keywordString(t, kw); k != "" {
+		return pr.renderString(ctx, k, sc)
+	}
+	if cli != "" {
+		return cli
+	}
+	return dflt
 }
 
 func (pr *playRun) render(ctx context.Context, v any, sc *vars.Scope) any {
