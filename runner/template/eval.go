@@ -410,6 +410,9 @@ func sliceIndices(n, start, stop, step int, hasStart, hasStop bool) []int {
 }
 
 func (r *run) call(c *nodes.Call) (any, error) {
+	if isSentinelCall(c, condFunc) {
+		return r.conditional(c)
+	}
 	fnNode, ok := c.Func.(nodes.Expression)
 	if !ok {
 		return nil, fmt.Errorf("invalid call")
@@ -496,11 +499,11 @@ func (r *run) applyTest(x *nodes.TestExpression) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	argNodes := x.Test.Args
+	argNodes, kwNodes := x.Test.Args, x.Test.Kwargs
 	if len(argNodes) == 1 {
-		// gonja reads "is version('1', '<')" as one tuple argument.
-		if tup, ok := argNodes[0].(*nodes.Tuple); ok {
-			argNodes = tup.Val
+		// "is name(...)" arrives as a call of testArgsFunc (rewrite.go).
+		if c, ok := argNodes[0].(*nodes.Call); ok && isSentinelCall(c, testArgsFunc) {
+			argNodes, kwNodes = c.Args, c.Kwargs
 		}
 	}
 	args, err := r.evalList(argNodes)
@@ -508,7 +511,7 @@ func (r *run) applyTest(x *nodes.TestExpression) (any, error) {
 		return nil, err
 	}
 	kw := map[string]any{}
-	for k, e := range x.Test.Kwargs {
+	for k, e := range kwNodes {
 		a, err := r.eval(e)
 		if err != nil {
 			return nil, err
@@ -521,4 +524,32 @@ func (r *run) applyTest(x *nodes.TestExpression) (any, error) {
 		}
 	}
 	return t.fn(r, normalize(v), args, kw)
+}
+
+// conditional evaluates "A if B else C" as rewritten to condFunc(B, A[, C])
+// (rewrite.go): only the chosen branch is evaluated; without else a false
+// condition gives an undefined value, as in Jinja.
+func (r *run) conditional(c *nodes.Call) (any, error) {
+	if len(c.Args) < 2 || len(c.Args) > 3 || len(c.Kwargs) > 0 {
+		return nil, fmt.Errorf("invalid conditional expression")
+	}
+	v, err := r.eval(c.Args[0])
+	if err != nil {
+		return nil, err
+	}
+	ok, err := truth(v)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case ok:
+		return r.eval(c.Args[1])
+	case len(c.Args) == 3:
+		return r.eval(c.Args[2])
+	}
+	line := 0
+	if c.Location != nil {
+		line = c.Location.Line
+	}
+	return &Undefined{name: "if", hint: fmt.Sprintf("the inline if-expression on line %d evaluated to false and no else section was defined.", line)}, nil
 }

@@ -467,7 +467,7 @@ func fSelect(reject, byAttr bool) filterFunc {
 					}
 				}
 				var res any
-				res, err = t.fn(r, normalize(x), args, nil)
+				res, err = t.fn(r, normalize(x), args, kw)
 				if err == nil {
 					ok, err = truth(res)
 				}

@@ -182,7 +182,7 @@ func parse(src string, escape bool) (c *compiled, err error) {
 		}
 	}()
 	cfg := newConfig()
-	stream := tokens.Lex(lexable(src), cfg)
+	stream := lexRewritten(lexable(src), cfg)
 	p := parser.NewParser("template", stream, cfg, nil, statementParsers{})
 	root, perr := p.Parse()
 	if perr != nil {
