@@ -12,7 +12,7 @@ GOFLAGS    ?=
 export PATH := $(PATH):/usr/local/go/bin
 export CGO_ENABLED := 0
 
-.PHONY: build test unit integration lab-dockerd lab-image lab-test lab-up lab-down demo bench bench-quick clean deps fmt vet
+.PHONY: build test unit integration wintest lab-dockerd lab-image lab-test lab-up lab-down demo bench bench-quick clean deps fmt vet
 
 build: $(BIN)
 
@@ -36,6 +36,10 @@ test: deps build vet lab-image
 ## integration: the tests that need real peers (sshd, containers, ansible-playbook, the WinRM test server).
 integration: build
 	$(GO) test -count=1 -timeout 30m ./sshtest/ ./systest/ ./difftest/ ./runner/transport/... ./modules/system/
+
+## wintest: the opt-in real-Windows module suite (skipped, naming its variables, without SWARMBOOK_WINRM_* / SWARMBOOK_WINSSH_*).
+wintest:
+	$(GO) test -count=1 -v ./wintest/
 
 vet:
 	$(GO) vet ./...

@@ -66,6 +66,20 @@ func TestSuitePlaybooksSyntaxCheck(t *testing.T) {
 		}
 	}
 
+	// ansible-playbook parses the playbooks it can run (compare mode).
+	if _, err := os.Stat(ansiblePlaybook); err == nil {
+		s := newSuite(t, offlineTargets(t)[0], fakeEnv(nil))
+		args := []string{"-i", "inventory.yml", "-e", "@vars.json", "--syntax-check"}
+		for _, b := range ansibleBooks() {
+			args = append(args, playbook(b))
+		}
+		if res := s.exec(t, ansiblePlaybook, args...); res.code != 0 {
+			t.Errorf("ansible-playbook --syntax-check: exit %d\n%s", res.code, res.out)
+		}
+	} else {
+		t.Logf("%s missing: the playbooks were not parsed by Ansible", ansiblePlaybook)
+	}
+
 	// The check can fail: a choice win_service does not have.
 	dir := t.TempDir()
 	conv, err := os.ReadFile(playbook("converge.yml"))

@@ -29,6 +29,15 @@ func TestRealWindowsOpenSSH(t *testing.T) {
 	runRealSuite(t, tg)
 }
 
+// ansiblePlaybook is Debian's ansible-playbook, for the comparison.
+const ansiblePlaybook = "/usr/bin/ansible-playbook"
+
+// ansibleBooks are the playbooks of the suite that use Ansible's modules
+// only, so ansible-playbook can run them too.
+func ansibleBooks() []string {
+	return []string{"prepare.yml", "converge.yml", "verify_absent.yml", "cleanup.yml", "ping.yml"}
+}
+
 // runRealSuite is the suite against a real host:
 //
 //  1. prepare: an empty scratch directory C:\swarmbook-test-<random>;
@@ -38,7 +47,7 @@ func TestRealWindowsOpenSSH(t *testing.T) {
 //     firewall rule);
 //  3. --diff run: changes, no failure (the playbooks' asserts check the
 //     facts, the 20,000-character script's digest, the 5 MB file's SHA-1
-//     and SHA-256, the template, Spooler's state);
+//     and SHA-256, the template, Winmgmt's state);
 //  4. second run: changed=0 (idempotence), and a --check --diff run on
 //     the converged state: changed=0;
 //  5. checkonly.yml under --check: openssh_server, and the docker
@@ -107,7 +116,7 @@ func (s *suite) cleanup(t *testing.T, bin string) {
 // then with Debian's ansible-playbook, and compares the PLAY RECAP lines
 // of the first and of the second runs.
 func (s *suite) compareAnsible(t *testing.T, bin string) {
-	const ansible = "/usr/bin/ansible-playbook"
+	const ansible = ansiblePlaybook
 	if _, err := os.Stat(ansible); err != nil {
 		t.Errorf("SWARMBOOK_WIN_COMPARE_ANSIBLE=1 but %s is missing", ansible)
 		return

@@ -16,23 +16,25 @@ type target struct {
 }
 
 // winrmRequired names the variables of the WinRM target.
-var winrmRequired = []string{"SWARMBOOK_WINRM_HOST", "SWARMBOOK_WINRM_USER", "SWARMBOOK_WINRM_PASSWORD"}
+func winrmRequired() []string {
+	return []string{"SWARMBOOK_WINRM_HOST", "SWARMBOOK_WINRM_USER", "SWARMBOOK_WINRM_PASSWORD"}
+}
 
 // winsshRequired names the variables of the OpenSSH target
 // (plus SWARMBOOK_WINSSH_KEY or SWARMBOOK_WINSSH_PASSWORD).
-var winsshRequired = []string{"SWARMBOOK_WINSSH_HOST", "SWARMBOOK_WINSSH_USER"}
+func winsshRequired() []string { return []string{"SWARMBOOK_WINSSH_HOST", "SWARMBOOK_WINSSH_USER"} }
 
 // winrmTarget reads the WinRM target from getenv; ok is false (with the
 // reason) when a required variable is unset. SWARMBOOK_WINRM_PASSWORD is
 // not required with SWARMBOOK_WINRM_TRANSPORT=certificate, which needs
 // SWARMBOOK_WINRM_CERT_PEM and SWARMBOOK_WINRM_CERT_KEY_PEM instead.
 func winrmTarget(getenv func(string) string) (target, string, bool) {
-	required := winrmRequired
+	required := winrmRequired()
 	if getenv("SWARMBOOK_WINRM_TRANSPORT") == "certificate" {
 		required = []string{"SWARMBOOK_WINRM_HOST", "SWARMBOOK_WINRM_USER", "SWARMBOOK_WINRM_CERT_PEM", "SWARMBOOK_WINRM_CERT_KEY_PEM"}
 	}
 	if missing := unset(getenv, required...); missing != "" {
-		return target{}, "real-Windows WinRM suite skipped: set " + strings.Join(winrmRequired, ", ") +
+		return target{}, "real-Windows WinRM suite skipped: set " + strings.Join(winrmRequired(), ", ") +
 			" (optional: SWARMBOOK_WINRM_PORT, SWARMBOOK_WINRM_SCHEME http|https, SWARMBOOK_WINRM_TRANSPORT ntlm|basic|certificate" +
 			" with SWARMBOOK_WINRM_CERT_PEM and SWARMBOOK_WINRM_CERT_KEY_PEM, SWARMBOOK_WINRM_CERT_VALIDATION ignore," +
 			" SWARMBOOK_WINRM_CA_TRUST_PATH); unset: " + missing, false
@@ -64,12 +66,12 @@ func winrmTarget(getenv func(string) string) (target, string, bool) {
 
 // winsshTarget reads the OpenSSH target from getenv.
 func winsshTarget(getenv func(string) string) (target, string, bool) {
-	missing := unset(getenv, winsshRequired...)
+	missing := unset(getenv, winsshRequired()...)
 	if missing == "" && getenv("SWARMBOOK_WINSSH_KEY") == "" && getenv("SWARMBOOK_WINSSH_PASSWORD") == "" {
 		missing = "SWARMBOOK_WINSSH_KEY or SWARMBOOK_WINSSH_PASSWORD"
 	}
 	if missing != "" {
-		return target{}, "real-Windows OpenSSH suite skipped: set " + strings.Join(winsshRequired, ", ") +
+		return target{}, "real-Windows OpenSSH suite skipped: set " + strings.Join(winsshRequired(), ", ") +
 			" and SWARMBOOK_WINSSH_KEY (a private key file) or SWARMBOOK_WINSSH_PASSWORD (optional: SWARMBOOK_WINSSH_PORT, " +
 			"SWARMBOOK_WINSSH_KNOWN_HOSTS; without it host keys are not checked); unset: " + missing, false
 	}
