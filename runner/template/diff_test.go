@@ -109,6 +109,26 @@ var diffTemplates = []string{
 	"{{ nope }}", "{{ d.zzz }}", "{{ undefd }}", "{{ l[9] }}", "{{ 'a' + 1 }}", "{{ x | mandatory }}",
 	"{{ nope | mandatory }}", "{{ range(3) | list }}", "{{ dict(a=1) }}", "{{ 'a' if t else 'b' }}",
 	"{{ users[0]['groups'] | join(' ') }}", "{{ 'x' * 3 }}", "{{ [1, 2] + [3] }}", "{{ 'Hello %s' % s }}",
+	// Test calls with keyword arguments (rewrite.go), alone, negated, in
+	// select/reject and in if statements.
+	"{{ '1.0a1' is version('1.0', '<', strict=true) }} {{ '2.1' is version('2.0', operator='ge') }} {{ '2.1' is version(version='2.0', operator='lt') }} {{ '1.2.3' is version('1.2.4', 'lt', strict=true) }}",
+	"{{ '2.0.0-rc.1' is version('2.0.0', 'lt', version_type='semver') }} {{ '1.10' is version('1.9', '>', version_type='loose') }} {{ '1.0' is ansible.builtin.version('1.0', 'eq') }}",
+	"{{ '2.1' is not version('2.0', 'ge', strict=true) }} {{ not '2.1' is version('2.0', operator='ge') }} {{ '1' is not ansible.builtin.version('2', '<') }}",
+	"{{ ['0.9', '1.1', '2.0'] | select('version', '1.0', '>') | list }} {{ ['0.9', '1.1', '2.0'] | select('version', '1.0', '>', strict=true) | list }} {{ ['0.9', '1.1', '2.0'] | reject('version', '1.0', operator='gt') | list }}",
+	"{{ users | selectattr('name', 'match', 'A', ignorecase=true) | map(attribute='age') | list }} {{ sl | reject('search', 'B', ignorecase=true) | list }}",
+	"{% if '1.2' is version('1', '>=', strict=true) %}yes{% else %}no{% endif %}",
+	"{% if '1.2' is version('1.0', '>=', strict=true) %}yes{% else %}no{% endif %} {% if '1.2' is not version('1.0', operator='<', version_type='strict') %}A{% endif %}",
+	"{% if (x is divisibleby(num=5) and s is search('L', ignorecase=true)) %}both{% endif %}",
+	"{{ '1.0' is version('1.0', '<', strict=true, version_type='loose') }}", "{{ '1.0' is version('1.0', bogus=1) }}",
+	"{{ s is match(pattern='H', ignorecase=true) }} {{ 'a' is in(seq='abc') }} {{ l is contains(value=2) }} {{ [1] is subset(b=l) }} {{ l is superset(b=[3]) }}",
+	"{{ 'no' is truthy(convert_bool=true) }} {{ 'yes' is falsy(convert_bool=true) }} {{ x is sameas(other=5) }} {{ 'ab' is regex('B$', ignorecase=true, match_type='search') }}",
+	"{{ x in (1, 2, 5) }} {{ 3 is in([3]) }} {{ 9 is divisibleby 3 }} {{ x is defined and t }}",
+	// Keywords and tokens after a line break (gonja's lexer, repaired in rewrite.go).
+	"{{ 'a' is in('abc') }} {{ 'a' is not in('abc') }} {{ x +\n1 }} {{ [1,\n'a'] }} {{ x is\ndefined and\nt }}", "{{ d.in is defined }}",
+	// Conditional expressions inside brackets (rewrite.go).
+	"{{ (1 if t else 2) }}", "{{ [1 if n else 2, 3] }} {{ dict(a='y' if t else 'n') }} {{ {'k': s if t else x} }}",
+	"{{ (1 if not t else 2 if t else 3) }} {{ 'v' ~ ('1' if t else '2') }} {{ l | map('string') | join('-' if t else '+') }}",
+	"{{ (1 if false) }}", "{{ 1 if false }}", "x{{ 'a' if n }}y", "{{ (1 if false) + 1 }}", "{{ (1 if false) is defined }} {{ (nope if false else 'b') }} {{ ('a' if t) | upper }}",
 }
 
 // diffConditions are evaluated as `when:` by both engines.
@@ -116,6 +136,8 @@ var diffConditions = []string{
 	"t", "x == 5", "x > 10", "s", "n", "l", "nope is defined", "nope is not defined", "undefd is defined",
 	"result is changed", "'hello' in s", "numstr | int > 40", "'false'", "False", "d.a == 1 and not t",
 	"nope == 1", "x is defined and nope is defined", "listy", "{{ t }}",
+	"'1.2.3' is version('1.2', operator='gt', strict=true)", "s is not search('L', ignorecase=false)",
+	"(x if t else 0) > 3", "s is ansible.builtin.match('h') and x is not version('6', '>=')",
 }
 
 type ansibleOutcome struct {

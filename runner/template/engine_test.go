@@ -124,7 +124,7 @@ func TestRenderErrors(t *testing.T) {
 		{"{% include 'foo' %}", "template error while templating string"},
 		{"{{ 'a' + 1 }}", "can only concatenate str"},
 		{"{{ 1 / 0 }}", "division by zero"},
-		{"{{ 'a' if false }}", "no else section"},
+		{"{{ ('a' if false) + 1 }}", "no else section"},
 	}
 	for _, c := range cases {
 		_, err := e.Render(context.Background(), c.src, testVars())

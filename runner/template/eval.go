@@ -518,6 +518,9 @@ func (r *run) applyTest(x *nodes.TestExpression) (any, error) {
 		}
 		kw[k] = a
 	}
+	if err := t.checkKwargs(x.Test.Name, kw); err != nil {
+		return nil, err
+	}
 	if !t.undefinedOK {
 		if err := firstUndefined(v, args, kw); err != nil {
 			return nil, err
@@ -527,29 +530,15 @@ func (r *run) applyTest(x *nodes.TestExpression) (any, error) {
 }
 
 // conditional evaluates "A if B else C" as rewritten to condFunc(B, A[, C])
-// (rewrite.go): only the chosen branch is evaluated; without else a false
-// condition gives an undefined value, as in Jinja.
+// (rewrite.go), like a top-level if-expression: only the chosen branch is
+// evaluated, and without else a false condition gives a plain Undefined.
 func (r *run) conditional(c *nodes.Call) (any, error) {
 	if len(c.Args) < 2 || len(c.Args) > 3 || len(c.Kwargs) > 0 {
 		return nil, fmt.Errorf("invalid conditional expression")
 	}
-	v, err := r.eval(c.Args[0])
-	if err != nil {
-		return nil, err
+	var alt nodes.Expression
+	if len(c.Args) == 3 {
+		alt = c.Args[2]
 	}
-	ok, err := truth(v)
-	if err != nil {
-		return nil, err
-	}
-	switch {
-	case ok:
-		return r.eval(c.Args[1])
-	case len(c.Args) == 3:
-		return r.eval(c.Args[2])
-	}
-	line := 0
-	if c.Location != nil {
-		line = c.Location.Line
-	}
-	return &Undefined{name: "if", hint: fmt.Sprintf("the inline if-expression on line %d evaluated to false and no else section was defined.", line)}, nil
+	return r.condExpr(c.Args[1], c.Args[0], alt)
 }

@@ -152,7 +152,7 @@ func (r *run) output(o *nodes.Output) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if v == nil {
+	if u, ok := v.(*Undefined); v == nil || ok && u.plain {
 		return "", nil
 	}
 	return v, nil
@@ -171,7 +171,7 @@ func (r *run) condExpr(expr, cond, alt nodes.Expression) (any, error) {
 		return r.eval(expr)
 	}
 	if alt == nil {
-		return &Undefined{hint: fmt.Sprintf("the inline if-expression on line %d evaluated to false and no else section was defined.", cond.Position().Line)}, nil
+		return &Undefined{plain: true, hint: fmt.Sprintf("the inline if-expression on line %d evaluated to false and no else section was defined.", cond.Position().Line)}, nil
 	}
 	return r.eval(alt)
 }

@@ -447,6 +447,9 @@ func fSelect(reject, byAttr bool) filterFunc {
 			if t, ok = r.st.e.tests[name]; !ok {
 				return nil, fmt.Errorf("template error while templating string: Could not load \"%s\": '%s'. String: %s", name, name, r.tpl.src)
 			}
+			if err := t.checkKwargs(name, kw); err != nil {
+				return nil, err
+			}
 			args = args[1:]
 		}
 		out := []any{}

@@ -1,6 +1,8 @@
 package template
 
 import (
+	"strings"
+
 	"github.com/nikolalohinski/gonja/v2/config"
 	"github.com/nikolalohinski/gonja/v2/nodes"
 	"github.com/nikolalohinski/gonja/v2/tokens"
@@ -16,6 +18,9 @@ import (
 // ("is ansible.builtin.version(...)") do not parse; and its parenthesised,
 // list, dict and call-argument expressions do not accept Jinja's conditional
 // expression ("(a if b else c)", "f(x if y else z)").
+//
+// (gonja's lexer also reads "is", "in", "and", "or" and "not" as names when
+// a newline or a bracket follows them; they are retyped first.)
 //
 // Rather than fork gonja, the lexer's tokens are rewritten into token
 // sequences gonja already parses, and the evaluator maps the resulting nodes
@@ -48,9 +53,71 @@ func lexRewritten(src string, cfg *config.Config) *tokens.Stream {
 			ts = append(ts, t)
 		}
 	}
+	ts = keywords(trimNewlines(ts, src))
 	ts = rewriteTestCalls(ts)
 	ts = rewriteConditionals(ts)
 	return tokens.NewStream(ts)
+}
+
+// trimNewlines removes the line breaks gonja's lexer leaves at the start of a
+// token that directly follows them ("x +\n1" gives a token "\n1"), moving
+// the token's position to its first character. A string token's value (its
+// text read as if the first line break were the opening quote) is repaired
+// too, though literals are read from the source by position (stringLiteral).
+func trimNewlines(ts []*tokens.Token, src string) []*tokens.Token {
+	for i, t := range ts {
+		val := t.Val
+		switch t.Type {
+		case tokens.Data, tokens.Comment, tokens.Linecomment, tokens.Error, tokens.EOF:
+			continue
+		case tokens.String:
+			if t.Pos < 0 || t.Pos >= len(src) || (src[t.Pos] != '\n' && src[t.Pos] != '\r') {
+				continue
+			}
+			val = src[t.Pos:]
+		}
+		v := strings.TrimLeft(val, "\r\n")
+		if len(v) == len(val) || v == "" {
+			continue
+		}
+		cp := *t
+		cut := val[:len(val)-len(v)]
+		cp.Val, cp.Pos = v, t.Pos+len(cut)
+		if t.Type == tokens.String {
+			cp.Val = strings.TrimLeft(t.Val, "\r\n")
+			if cp.Val != "" {
+				cp.Val = cp.Val[1:]
+			}
+		}
+		if n := strings.Count(cut, "\n"); n > 0 {
+			cp.Line, cp.Col = t.Line+n, 1
+		}
+		ts[i] = &cp
+	}
+	return ts
+}
+
+// keywords retypes the operator keywords gonja's lexer reads as names when
+// a newline or a bracket follows them ("x is\n defined", "a in(b)"). After a
+// dot they are names ("d.in" is an attribute in Jinja), and so is a test
+// name after "is [not]" ("x is in(seq)").
+func keywords(ts []*tokens.Token) []*tokens.Token {
+	for i, t := range ts {
+		typ := map[string]tokens.Type{"is": tokens.Is, "in": tokens.In, "and": tokens.And, "or": tokens.Or, "not": tokens.Not}[t.Val]
+		if typ == 0 || t.Type != tokens.Name && t.Type != typ {
+			continue
+		}
+		if i > 0 && ts[i-1].Type == tokens.Dot || i > 0 && ts[i-1].Type == tokens.Is && typ != tokens.Not ||
+			i > 1 && ts[i-1].Type == tokens.Not && ts[i-2].Type == tokens.Is {
+			typ = tokens.Name // an attribute, or a test named "in"
+		}
+		if typ != t.Type {
+			cp := *t
+			cp.Type = typ
+			ts[i] = &cp
+		}
+	}
+	return ts
 }
 
 // synth returns a new token of type typ and value val at at's position.

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -15,6 +16,35 @@ type testFunc func(r *run, v any, args []any, kw map[string]any) (any, error)
 type test struct {
 	fn          testFunc
 	undefinedOK bool
+	// params names the parameters after the tested value that may be given
+	// as keyword arguments (the Python signature of Jinja's or Ansible's
+	// test); any other keyword is an error, as in Python.
+	params []string
+}
+
+// checkKwargs rejects keyword arguments the test has no parameter for.
+func (t test) checkKwargs(name string, kw map[string]any) error {
+	for k := range kw {
+		if !slices.Contains(t.params, k) {
+			return fmt.Errorf("%s() got an unexpected keyword argument '%s'", name, k)
+		}
+	}
+	return nil
+}
+
+// oneArg returns the one argument of test, given by position or as the
+// keyword param.
+func oneArg(test, param string, args []any, kw map[string]any) (any, error) {
+	v, byName := kw[param]
+	switch {
+	case len(args) == 1 && !byName:
+		return args[0], nil
+	case len(args) == 0 && byName:
+		return v, nil
+	case len(args) == 1:
+		return nil, fmt.Errorf("%s() got multiple values for argument '%s'", test, param)
+	}
+	return nil, fmt.Errorf("%s() takes 2 positional arguments but %d were given", test, len(args)+1)
 }
 
 func builtinTests() map[string]test {
@@ -29,6 +59,7 @@ func builtinTests() map[string]test {
 			return binaryOp(op, v, args[0])
 		}}
 	}
+	versionParams := []string{"version", "operator", "strict", "version_type"}
 	t := map[string]test{
 		"defined":   {fn: func(_ *run, v any, _ []any, _ map[string]any) (any, error) { _, u := v.(*Undefined); return !u, nil }, undefinedOK: true},
 		"undefined": {fn: func(_ *run, v any, _ []any, _ map[string]any) (any, error) { _, u := v.(*Undefined); return u, nil }, undefinedOK: true},
@@ -57,11 +88,12 @@ func builtinTests() map[string]test {
 			_, err := toList(v)
 			return err == nil, nil
 		}},
-		"sameas": {fn: func(_ *run, v any, args []any, _ map[string]any) (any, error) {
-			if len(args) != 1 {
-				return nil, fmt.Errorf("sameas expects one argument")
+		"sameas": {fn: func(_ *run, v any, args []any, kw map[string]any) (any, error) {
+			o, err := oneArg("sameas", "other", args, kw)
+			if err != nil {
+				return nil, err
 			}
-			o := normalize(args[0])
+			o = normalize(o)
 			switch x := v.(type) {
 			case nil, bool:
 				return v == o, nil
@@ -70,58 +102,61 @@ func builtinTests() map[string]test {
 				return ok && x == y && x >= -5 && x <= 256, nil
 			}
 			return false, nil
-		}, undefinedOK: true},
-		"match":           {fn: tRegex("match")},
-		"search":          {fn: tRegex("search")},
-		"regex":           {fn: tRegex("")},
-		"version":         {fn: tVersion},
-		"version_compare": {fn: tVersion},
+		}, undefinedOK: true, params: []string{"other"}},
+		"match":           {fn: tRegex("match"), params: []string{"pattern", "ignorecase", "multiline"}},
+		"search":          {fn: tRegex("search"), params: []string{"pattern", "ignorecase", "multiline"}},
+		"regex":           {fn: tRegex(""), params: []string{"pattern", "ignorecase", "multiline", "match_type"}},
+		"version":         {fn: tVersion, params: versionParams},
+		"version_compare": {fn: tVersion, params: versionParams},
 		"succeeded":       {fn: tResult("succeeded")},
 		"failed":          {fn: tResult("failed")},
 		"changed":         {fn: tResult("changed")},
 		"skipped":         {fn: tResult("skipped")},
 		"unreachable":     {fn: tResult("unreachable")},
 		"finished":        {fn: tResult("finished")},
-		"in": {fn: func(_ *run, v any, args []any, _ map[string]any) (any, error) {
-			if len(args) != 1 {
-				return nil, fmt.Errorf("in expects one argument")
+		"in": {fn: func(_ *run, v any, args []any, kw map[string]any) (any, error) {
+			seq, err := oneArg("test_in", "seq", args, kw)
+			if err != nil {
+				return nil, err
 			}
-			return contains(args[0], v)
-		}},
-		"contains": {fn: func(_ *run, v any, args []any, _ map[string]any) (any, error) {
-			if len(args) != 1 {
-				return nil, fmt.Errorf("contains expects one argument")
+			return contains(seq, v)
+		}, params: []string{"seq"}},
+		"contains": {fn: func(_ *run, v any, args []any, kw map[string]any) (any, error) {
+			x, err := oneArg("contains", "value", args, kw)
+			if err != nil {
+				return nil, err
 			}
-			return contains(v, args[0])
-		}},
-		"subset":   {fn: tSubset(false)},
-		"superset": {fn: tSubset(true)},
+			return contains(v, x)
+		}, params: []string{"value"}},
+		"subset":   {fn: tSubset(false), params: []string{"b"}},
+		"superset": {fn: tSubset(true), params: []string{"b"}},
 		"truthy": {fn: func(_ *run, v any, args []any, kw map[string]any) (any, error) {
 			if argBool(args, kw, 0, "convert_bool", false) {
 				v = toBool(v)
 			}
 			return truth(v)
-		}},
+		}, params: []string{"convert_bool"}},
 		"falsy": {fn: func(_ *run, v any, args []any, kw map[string]any) (any, error) {
 			if argBool(args, kw, 0, "convert_bool", false) {
 				v = toBool(v)
 			}
 			t, err := truth(v)
 			return !t, err
-		}},
+		}, params: []string{"convert_bool"}},
 		"eq": cmp("=="), "ne": cmp("!="), "lt": cmp("<"), "gt": cmp(">"), "le": cmp("<="), "ge": cmp(">="),
 		"even": {fn: tParity(0)},
 		"odd":  {fn: tParity(1)},
-		"divisibleby": {fn: func(_ *run, v any, args []any, _ map[string]any) (any, error) {
-			if len(args) != 1 {
-				return nil, fmt.Errorf("divisibleby expects one argument")
+		"divisibleby": {fn: func(_ *run, v any, args []any, kw map[string]any) (any, error) {
+			num, err := oneArg("divisibleby", "num", args, kw)
+			if err != nil {
+				return nil, err
 			}
-			m, err := arith("%", v, normalize(args[0]))
+			m, err := arith("%", v, normalize(num))
 			if err != nil {
 				return nil, err
 			}
 			return pyEqual(m, 0), nil
-		}},
+		}, params: []string{"num"}},
 		"lower":     {fn: tCase(unicode.IsLower, unicode.IsUpper)},
 		"upper":     {fn: tCase(unicode.IsUpper, unicode.IsLower)},
 		"abs":       {fn: tPath(func(p string) bool { return filepath.IsAbs(p) })},
@@ -228,15 +263,16 @@ func tResult(kind string) testFunc {
 }
 
 func tSubset(super bool) testFunc {
-	return func(_ *run, v any, args []any, _ map[string]any) (any, error) {
-		if len(args) != 1 {
-			return nil, fmt.Errorf("subset/superset expects one argument")
+	return func(_ *run, v any, args []any, kw map[string]any) (any, error) {
+		other, err := oneArg("subset", "b", args, kw)
+		if err != nil {
+			return nil, err
 		}
 		a, err := toList(v)
 		if err != nil {
 			return nil, err
 		}
-		b, err := toList(args[0])
+		b, err := toList(other)
 		if err != nil {
 			return nil, err
 		}

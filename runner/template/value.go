@@ -12,6 +12,9 @@ import (
 // Ansible's AnsibleUndefined it propagates through attribute and item access
 // and fails with an *UndefinedError as soon as it is used.
 type Undefined struct {
+	// plain marks Jinja's lenient Undefined, the value of an if-expression
+	// without else whose condition is false: it is false and renders as "".
+	plain  bool
 	hint   string
 	obj    any
 	hasObj bool
@@ -183,6 +186,9 @@ func truth(v any) (bool, error) {
 	case Mapping:
 		return len(x.Keys()) > 0, nil
 	case *Undefined:
+		if x.plain {
+			return false, nil
+		}
 		return false, x.err()
 	}
 	return true, nil
@@ -194,6 +200,9 @@ func toText(v any) (string, error) {
 	case string:
 		return x, nil
 	case *Undefined:
+		if x.plain {
+			return "", nil
+		}
 		return "", x.err()
 	}
 	if err := checkDefined(v); err != nil {
