@@ -98,9 +98,8 @@ var cases = []testCase{
 // differ. They still run; a mismatch is logged, not failed, and a match is
 // reported so the entry can be removed.
 var knownDifferences = map[string]string{
-	"bug_parse_exit":  "deliberate: a YAML syntax error exits 1 (Ansible: 4, which swarmbook keeps for unreachable hosts; docs/differences.md)",
-	"bug_test_kwargs": "a Jinja test call with keyword arguments (version(..., strict=true)) does not parse",
-	"bug_dict_order":  "dict insertion order is lost (dict2items, to_json, keys())",
+	"bug_parse_exit": "deliberate: a YAML syntax error exits 1 (Ansible: 4, which swarmbook keeps for unreachable hosts; docs/differences.md)",
+	"bug_dict_order": "dict insertion order is lost (dict2items, to_json, keys())",
 }
 
 // result is what one tool did for one case.
