@@ -12,6 +12,8 @@ func FuzzRender(f *testing.F) {
 		"{% raw %}{{ x }}{% endraw %}", "{{ 'a\\d' | regex_replace('\\d', 'x') }}", "{#", "{{", "{%",
 		"{{ x is version('1.0', '>=') }}", "{% macro m(a) %}{{ a }}{% endmacro %}{{ m(1) }}",
 		"{{ [1, (2, 3), {'a': none}] }}", "{{ l[::-1] }}{{ s[1:] }}", "{% set a = 1 %}{{ a }}",
+		"{{ x is not ansible.builtin.version('1', strict=true) }}", "{{ [(1 if x else 2), {'k': y if s}] }}",
+		"{{ x is\nin(l) and\n(s if x else l) }}",
 	}
 	for _, s := range seeds {
 		f.Add(s)

@@ -103,7 +103,7 @@ func trimNewlines(ts []*tokens.Token, src string) []*tokens.Token {
 // name after "is [not]" ("x is in(seq)").
 func keywords(ts []*tokens.Token) []*tokens.Token {
 	for i, t := range ts {
-		typ := map[string]tokens.Type{"is": tokens.Is, "in": tokens.In, "and": tokens.And, "or": tokens.Or, "not": tokens.Not}[t.Val]
+		typ := keywordType(t.Val)
 		if typ == 0 || t.Type != tokens.Name && t.Type != typ {
 			continue
 		}
@@ -118,6 +118,23 @@ func keywords(ts []*tokens.Token) []*tokens.Token {
 		}
 	}
 	return ts
+}
+
+// keywordType is the token type of an operator keyword, 0 for other words.
+func keywordType(word string) tokens.Type {
+	switch word {
+	case "is":
+		return tokens.Is
+	case "in":
+		return tokens.In
+	case "and":
+		return tokens.And
+	case "or":
+		return tokens.Or
+	case "not":
+		return tokens.Not
+	}
+	return 0
 }
 
 // synth returns a new token of type typ and value val at at's position.
