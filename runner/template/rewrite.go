@@ -19,8 +19,9 @@ import (
 // list, dict and call-argument expressions do not accept Jinja's conditional
 // expression ("(a if b else c)", "f(x if y else z)").
 //
-// (gonja's lexer also reads "is", "in", "and", "or" and "not" as names when
-// a newline or a bracket follows them; they are retyped first.)
+// Two lexer slips are repaired first: gonja's lexer reads "is", "in", "and",
+// "or" and "not" as names when a newline or a bracket follows them, and it
+// puts a line break that directly precedes a token into that token.
 //
 // Rather than fork gonja, the lexer's tokens are rewritten into token
 // sequences gonja already parses, and the evaluator maps the resulting nodes
