@@ -145,6 +145,11 @@ func Down(ctx context.Context, opts Options) error {
 	}
 	o = o.widened()
 	var errs []error
+	// vagrantErr is forgiven when the sweep leaves nothing behind: the docker
+	// provider's parallel destroy races on the shared network ("has active
+	// endpoints" while a sibling machine is still being deleted), which the
+	// sweep then finishes.
+	var vagrantErr error
 	if o.vagrantKnowsMachines() {
 		if _, err := exec.LookPath("vagrant"); err != nil {
 			errs = append(errs, missing("vagrant not found: install it with `apt-get install -y --no-install-recommends vagrant`"))
@@ -155,11 +160,14 @@ func Down(ctx context.Context, opts Options) error {
 				o.progress(start, l.Target, StageDestroyed, "")
 			}
 		}, "destroy", "-f", "--parallel"); err != nil {
-			errs = append(errs, fmt.Errorf("lab down: %w", err))
+			vagrantErr = fmt.Errorf("lab down: %w", err)
 		}
 	}
+	swept := false
 	if err := o.checkDocker(ctx); err == nil {
-		errs = append(errs, o.sweep(ctx))
+		err = o.sweep(ctx)
+		swept = err == nil
+		errs = append(errs, err)
 	}
 	for _, p := range []string{o.stateDir(), o.sshConfigPath()} {
 		if err := os.RemoveAll(p); err != nil {
@@ -170,6 +178,9 @@ func Down(ctx context.Context, opts Options) error {
 	errs = append(errs, err)
 	if len(left) > 0 {
 		errs = append(errs, fmt.Errorf("lab down: left behind: %s", strings.Join(left, ", ")))
+	}
+	if vagrantErr != nil && !(swept && err == nil && len(left) == 0) {
+		errs = append(errs, vagrantErr)
 	}
 	return errors.Join(errs...)
 }
