@@ -27,7 +27,7 @@ _sb_st() {
       if [ -e "$2" ]; then printf '%s.L=' "$1"; stat -L -c "$_sb_fmt" -- "$2"; fi
     fi
     if [ -n "$3" ] && [ -f "$2" ] && [ -r "$2" ]; then
-      printf '%s.sum=' "$1"; sha1sum < "$2" | cut -d' ' -f1
+      _sb_h=$(sha1sum < "$2") && printf '%s.sum=%s\n' "$1" "${_sb_h%% *}"
     fi
   else
     printf '%s=-\n' "$1"
