@@ -88,7 +88,13 @@ func recapText(out string) string {
 	return out[i:]
 }
 
-func TestLabCycle(t *testing.T) {
+// startLab skips t unless the lab can run here (root, vagrant, docker,
+// debootstrap), builds swarmbook, takes the lab lock and brings the lab up
+// from scratch (down first, so that the first converge really creates the
+// swarm); the lab goes down at the end of t. It returns the repository root
+// and the swarmbook binary.
+func startLab(t *testing.T) (root, bin string) {
+	t.Helper()
 	if os.Geteuid() != 0 {
 		t.Skip("the lab needs root")
 	}
@@ -97,8 +103,8 @@ func TestLabCycle(t *testing.T) {
 			t.Skipf("the lab needs %s (make deps)", tool)
 		}
 	}
-	root := repoRoot(t)
-	bin := filepath.Join(t.TempDir(), "swarmbook")
+	root = repoRoot(t)
+	bin = filepath.Join(t.TempDir(), "swarmbook")
 	build := exec.Command("go", "build", "-o", bin, "./cmd/swarmbook")
 	build.Dir = root
 	if out, err := build.CombinedOutput(); err != nil {
@@ -111,8 +117,6 @@ func TestLabCycle(t *testing.T) {
 		defer cancel()
 		lab.Down(ctx, opts)
 	})
-
-	// Start from scratch so that the first converge really creates the swarm.
 	if down := sb(t, bin, root, "lab", "down"); down.code != 0 {
 		t.Fatalf("lab down: exit %d\n%s", down.code, down.out)
 	}
@@ -121,6 +125,11 @@ func TestLabCycle(t *testing.T) {
 		t.Fatalf("lab up: exit %d\n%s", up.code, up.out)
 	}
 	t.Logf("lab up (6 machines): %s", up.dur.Round(time.Millisecond))
+	return root, bin
+}
+
+func TestLabCycle(t *testing.T) {
+	root, bin := startLab(t)
 	up2 := sb(t, bin, root, "lab", "up")
 	if up2.code != 0 || !strings.Contains(up2.out, "already running") {
 		t.Fatalf("second lab up is not idempotent: exit %d\n%s", up2.code, up2.out)
@@ -234,7 +243,7 @@ func TestLabCycle(t *testing.T) {
 			t.Error("no junit.xml")
 		}
 		t.Logf("swarmbook test default (5 steps): %s", r.dur.Round(time.Millisecond))
-		left, err := lab.Leftovers(context.Background(), opts)
+		left, err := lab.Leftovers(context.Background(), lab.Options{Dir: filepath.Join(root, "molecule-test")})
 		if err != nil || len(left) > 0 {
 			t.Fatalf("lab destroy left %v (%v)", left, err)
 		}

@@ -3,7 +3,6 @@
 package moleculetest
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -13,8 +12,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/swarmbook/swarmbook/lab"
 )
 
 // labContainer is the docker name of a lab machine (Vagrantfile: swarmbook-lab-<name>).
@@ -159,36 +156,7 @@ func recapLines(out string) string {
 }
 
 func TestLabSwarm(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("the lab needs root")
-	}
-	for _, tool := range []string{"vagrant", "docker", "debootstrap"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("the lab needs %s (make deps)", tool)
-		}
-	}
-	root := repoRoot(t)
-	bin := filepath.Join(t.TempDir(), "swarmbook")
-	build := exec.Command("go", "build", "-o", bin, "./cmd/swarmbook")
-	build.Dir = root
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
-	lockLab(t)
-	opts := lab.Options{Dir: filepath.Join(root, "molecule-test")}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-		defer cancel()
-		lab.Down(ctx, opts)
-	})
-	if down := sb(t, bin, root, "lab", "down"); down.code != 0 {
-		t.Fatalf("lab down: exit %d\n%s", down.code, down.out)
-	}
-	if up := sb(t, bin, root, "lab", "up"); up.code != 0 {
-		t.Fatalf("lab up: exit %d\n%s", up.code, up.out)
-	} else {
-		t.Logf("lab up (6 machines): %s", up.dur.Round(time.Millisecond))
-	}
+	root, bin := startLab(t)
 
 	t.Run("swarm scenario", func(t *testing.T) {
 		r := sb(t, bin, root, "test", "swarm", "--destroy=never")
