@@ -17,9 +17,15 @@ if ! command -v vagrant >/dev/null; then
 fi
 
 # The PowerShell grammar the Windows tests syntax-check generated scripts with
-# (npm registry; kept outside the repository).
+# (npm registry; kept outside the repository). Without node and the grammar
+# those tests skip, so install Debian's nodejs and npm where neither is there.
+if ! command -v npm >/dev/null; then
+	echo "deps: installing nodejs and npm"
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null
+fi
 pss="${HOME:-/root}/.cache/swarmbook/pssyntax"
-if command -v npm >/dev/null && [ ! -d "$pss/node_modules/tree-sitter-powershell" ]; then
+if [ ! -d "$pss/node_modules/tree-sitter-powershell" ]; then
 	echo "deps: installing tree-sitter-powershell into $pss"
 	mkdir -p "$pss"
 	(cd "$pss" && npm install --silent --no-audit --no-fund --ignore-scripts web-tree-sitter@0.25.10 tree-sitter-powershell@0.26.4 >/dev/null)
