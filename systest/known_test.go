@@ -17,37 +17,6 @@ var knownDifferences = map[string]string{
 	"check:authorized_key": "Ansible too fails authorized_key under --check for a user that does not exist yet (ignored in the playbook)",
 }
 
-// knownCases are playbooks under testdata/known (none open now) that swarmbook runs
-// differently from Ansible; values name the bug. Each must run twice with
-// exit 0 and changed=0 on the second run; until the bug is fixed the case is
-// logged, not failed, and a case that passes is reported so it can go.
-var knownCases = map[string]string{}
-
-// runKnownCases runs every known case with swarmbook against tg.
-func runKnownCases(t *testing.T, sb string, tg *target) {
-	t.Helper()
-	names := make([]string, 0, len(knownCases))
-	for name := range knownCases {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	for _, name := range names {
-		why := knownCases[name]
-		pb := "testdata/known/" + name + ".yml"
-		r1 := tg.runPlaybook(sb, "swarmbook", pb)
-		r2 := tg.runPlaybook(sb, "swarmbook", pb)
-		ok := r1.exit == 0 && r2.exit == 0
-		for _, n := range tg.nodes {
-			ok = ok && count(r1.recap, n.name, "changed") == "1" && count(r2.recap, n.name, "changed") == "0"
-		}
-		if ok {
-			t.Logf("%s: now passes; remove it from knownCases (%s)", name, why)
-			continue
-		}
-		t.Logf("%s still differs (%s): first exit %d recap %v, second exit %d recap %v", name, why, r1.exit, r1.recap, r2.exit, r2.recap)
-	}
-}
-
 // known compares one tool's values with Ansible's under knownDifferences.
 type known struct {
 	t       *testing.T

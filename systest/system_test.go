@@ -221,7 +221,6 @@ func TestSystem(t *testing.T) {
 			}
 		}
 	})
-	t.Run("known_cases", func(t *testing.T) { runKnownCases(t, sb, sbT) })
 	t.Run("ansible", func(t *testing.T) {
 		if anT == nil {
 			t.Skip("no ansible-playbook comparison (-short, not installed, or no python3-apt)")
