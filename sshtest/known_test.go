@@ -11,7 +11,6 @@ import (
 // and the entry should move into the default set.
 var knownCases = map[string]string{
 	"touch_preserve": "bug 3: file state=touch with preserved times is changed on every run",
-	"failed_key":     "bug 4: registered results lack failed: false",
 }
 
 func TestKnownDifferences(t *testing.T) {
