@@ -170,7 +170,6 @@ func (e *env) addresses(ctx context.Context, c cellSpec) ([]string, func(), erro
 		}
 		e.proxies = nil
 	}
-	defer func() { e.proxies = proxies }()
 	for i := 0; i < n; i++ {
 		s := e.fleet.servers[i]
 		if c.DelayMS == 0 {
@@ -185,6 +184,7 @@ func (e *env) addresses(ctx context.Context, c cellSpec) ([]string, func(), erro
 		proxies = append(proxies, p)
 		addrs = append(addrs, p.addr())
 	}
+	e.proxies = proxies // read by runOnce for the exchange counts
 	return addrs, cleanup, nil
 }
 
