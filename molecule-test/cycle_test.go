@@ -154,8 +154,8 @@ func TestLabCycle(t *testing.T) {
 	})
 
 	inv := "molecule-test/hosts.ini"
-	var tokens []string
 	t.Run("swarm converge, idempotence, smoketests, check", func(t *testing.T) {
+		var tokens []string
 		first := sb(t, bin, root, "run", "playbooks/swarm.yml", "-i", inv, "-vvv")
 		if first.code != 0 {
 			t.Fatalf("converge: exit %d\n%s", first.code, first.out)
