@@ -7,7 +7,7 @@ import (
 )
 
 // knownDifferences records where swarmbook differs from ansible-playbook 2.14
-// on the system playbook; values name the bug in /tmp/sys-bugs.md. Keys are
+// on the system playbook; values say why. Keys are
 // "recap1", "recap2", "exit", "task1:<task>", "task2:<task>",
 // "facts:<fact>", "hostname:<field>", "state:<key>". A listed difference is
 // logged, not failed; a listed key that now matches is reported so the entry
