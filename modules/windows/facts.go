@@ -42,11 +42,7 @@ func GatherFacts(ctx context.Context, t *modules.Target, args modules.Args) (mod
 		return fail(err.Error(), nil)
 	}
 	facts := mapFacts(raw, subs)
-	gathered := make([]any, len(subsetArg))
-	for i, s := range subsetArg {
-		gathered[i] = s
-	}
-	facts["gather_subset"] = gathered
+	facts["gather_subset"] = anyStrings(subsetArg)
 	facts["module_setup"] = true
 	fields := map[string]any{"ansible_facts": facts}
 	if w := append(warnings, raw.Warnings...); len(w) > 0 {

@@ -113,15 +113,6 @@ type rawUser struct {
 	SID string `json:"sid"`
 }
 
-// strOrNil turns a missing value into null, as the facts of a non-admin
-// session are in setup.ps1.
-func strOrNil(s *string) any {
-	if s == nil {
-		return nil
-	}
-	return *s
-}
-
 // numberish renders a PowerShell division result: an integer when exact,
 // otherwise a float (PowerShell's "/" keeps Int32 for exact quotients).
 func numberish(num, den float64) any {
@@ -290,28 +281,24 @@ func addrs(list []rawAddr) any {
 func mapFacts(r rawFacts, subs winSubsets) map[string]any {
 	f := map[string]any{}
 	if subs.has("all_ipv4_addresses", "all_ipv6_addresses") {
-		ips := make([]any, len(r.IPAddresses))
-		for i, ip := range r.IPAddresses {
-			ips[i] = ip
-		}
-		f["ansible_ip_addresses"] = ips
+		f["ansible_ip_addresses"] = anyStrings(r.IPAddresses)
 	}
 	if subs["bios"] && r.System != nil {
 		f["ansible_bios_date"] = biosDate(r.System.BIOSDate)
 		f["ansible_bios_version"] = r.System.BIOSVersion
 		f["ansible_product_name"] = r.System.Model
-		f["ansible_product_serial"] = strOrNil(r.System.Serial)
+		f["ansible_product_serial"] = orNil(r.System.Serial)
 	}
 	if subs["date_time"] && r.DateTime != nil {
 		f["ansible_date_time"] = r.DateTime
 	}
 	if subs["distribution"] && r.OS != nil {
-		f["ansible_distribution"] = strOrNil(r.OS.Caption)
+		f["ansible_distribution"] = orNil(r.OS.Caption)
 		f["ansible_distribution_version"] = r.OS.Version
 		major, _, _ := strings.Cut(r.OS.Version, ".")
 		f["ansible_distribution_major_version"] = major
 		f["ansible_os_family"] = "Windows"
-		f["ansible_os_name"] = strOrNil(r.OS.Name)
+		f["ansible_os_name"] = orNil(r.OS.Name)
 		f["ansible_os_product_type"] = productType(r.OS.ProductType)
 		f["ansible_os_installation_type"] = r.OS.InstallationType
 	}
@@ -330,23 +317,16 @@ func mapFacts(r rawFacts, subs winSubsets) map[string]any {
 			if n.DNSDomain != "" {
 				dns = n.DNSDomain
 			}
-			var idx, mtu any
-			if n.InterfaceIndex != nil {
-				idx = *n.InterfaceIndex
-			}
-			if n.MTU != nil {
-				mtu = *n.MTU
-			}
 			ifs = append(ifs, map[string]any{
 				"connection_name": n.ConnectionName,
-				"default_gateway": strOrNil(n.DefaultGateway),
+				"default_gateway": orNil(n.DefaultGateway),
 				"dns_domain":      dns,
-				"interface_index": idx,
+				"interface_index": orNil(n.InterfaceIndex),
 				"interface_name":  n.InterfaceName,
 				"ipv4":            addrs(n.IPv4),
 				"ipv6":            addrs(n.IPv6),
 				"macaddress":      macAddress(n.MAC),
-				"mtu":             mtu,
+				"mtu":             orNil(n.MTU),
 				"speed":           numberish(float64(n.Speed), 1000*1000),
 			})
 		}
@@ -380,7 +360,7 @@ func mapFacts(r rawFacts, subs winSubsets) map[string]any {
 		f["ansible_netbios_name"] = r.Net.NetBIOS
 		f["ansible_kernel"] = r.OS.Version
 		f["ansible_nodename"] = fqdn
-		f["ansible_machine_id"] = strOrNil(r.Platform.MachineSID)
+		f["ansible_machine_id"] = orNil(r.Platform.MachineSID)
 		f["ansible_owner_name"] = r.OS.RegisteredOwner
 		f["ansible_system"] = r.OS.Platform
 		f["ansible_system_description"] = r.Platform.Description
@@ -390,10 +370,10 @@ func mapFacts(r rawFacts, subs winSubsets) map[string]any {
 		}
 		f["ansible_system_vendor"] = vendor
 		f["ansible_reboot_pending"] = r.Platform.RebootPending
-		f["ansible_architecture"] = strOrNil(r.OS.Architecture)
+		f["ansible_architecture"] = orNil(r.OS.Architecture)
 		contact := any("")
 		if r.IsAdmin {
-			contact = strOrNil(r.Platform.OwnerContact)
+			contact = orNil(r.Platform.OwnerContact)
 		}
 		f["ansible_owner_contact"] = contact
 		f["ansible_architecture2"] = architecture2(r.Platform.Arch)
@@ -402,11 +382,7 @@ func mapFacts(r rawFacts, subs winSubsets) map[string]any {
 		f["ansible_powershell_version"] = *r.PSVersion
 	}
 	if subs["processor"] && r.Processor != nil {
-		list := make([]any, len(r.Processor.List))
-		for i, s := range r.Processor.List {
-			list[i] = s
-		}
-		f["ansible_processor"] = list
+		f["ansible_processor"] = anyStrings(r.Processor.List)
 		f["ansible_processor_vcpus"] = r.Processor.VCPUs
 		f["ansible_processor_count"] = nil
 		f["ansible_processor_cores"] = nil
@@ -432,12 +408,8 @@ func mapFacts(r rawFacts, subs winSubsets) map[string]any {
 		f["ansible_user_sid"] = r.User.SID
 	}
 	if subs["windows_domain"] && r.Domain != nil {
-		f["ansible_windows_domain"] = strOrNil(r.Domain.Name)
-		var isMember any
-		if r.Domain.Member != nil {
-			isMember = *r.Domain.Member
-		}
-		f["ansible_windows_domain_member"] = isMember
+		f["ansible_windows_domain"] = orNil(r.Domain.Name)
+		f["ansible_windows_domain_member"] = orNil(r.Domain.Member)
 		var role any
 		if r.Domain.Role != nil {
 			role = domainRole(*r.Domain.Role)

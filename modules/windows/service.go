@@ -51,28 +51,16 @@ func serviceQueryScript(name string) string {
 
 // resultFields are win_service's result keys for a service in state after.
 func (after serviceState) resultFields(name string) map[string]any {
-	deps := make([]any, len(after.Dependencies))
-	for i, d := range after.Dependencies {
-		deps[i] = d
-	}
-	by := make([]any, len(after.DependedBy))
-	for i, d := range after.DependedBy {
-		by[i] = d
-	}
-	var desc, user any
-	if after.Description != nil {
-		desc = *after.Description
-	}
+	user := orNil(after.Username)
 	if after.Username != nil {
-		user = *after.Username
 		// win_service reports the SYSTEM account as LocalSystem.
 		if u := strings.ToLower(*after.Username); u == `nt authority\system` || u == "system" || u == `.\localsystem` {
 			user = "LocalSystem"
 		}
 	}
 	return map[string]any{"name": name, "exists": true, "state": after.State, "start_mode": after.StartMode,
-		"display_name": after.DisplayName, "path": after.Path, "description": desc, "username": user,
-		"desktop_interact": after.DesktopInteract, "dependencies": deps, "depended_by": by,
+		"display_name": after.DisplayName, "path": after.Path, "description": orNil(after.Description), "username": user,
+		"desktop_interact": after.DesktopInteract, "dependencies": anyStrings(after.Dependencies), "depended_by": anyStrings(after.DependedBy),
 		"can_pause_and_continue": after.CanPauseAndContinue}
 }
 

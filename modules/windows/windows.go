@@ -88,6 +88,24 @@ func query(ctx context.Context, t *modules.Target, script string, into any) erro
 	return nil
 }
 
+// anyStrings converts a string slice to []any (never nil), the form
+// result fields and facts take.
+func anyStrings(ss []string) []any {
+	out := make([]any, len(ss))
+	for i, s := range ss {
+		out[i] = s
+	}
+	return out
+}
+
+// orNil is *p, or nil when p is nil (a JSON null from the host stays null).
+func orNil[T any](p *T) any {
+	if p == nil {
+		return nil
+	}
+	return *p
+}
+
 func fail(msg string, fields map[string]any) (modules.Outcome, error) {
 	return modules.Outcome{Failed: true, Msg: msg, Fields: fields}, nil
 }
