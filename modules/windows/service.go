@@ -134,14 +134,11 @@ func (serviceModule) Run(ctx context.Context, t *modules.Target, a modules.Args)
 		}
 	}
 	out := modules.Outcome{Changed: len(acts) > 0, Fields: after.resultFields(name)}
-	if len(acts) == 0 || t.Check {
-		if t.Diff && out.Changed {
-			out.Diffs = serviceDiff(name, st, after)
-		}
-		return out, nil
-	}
-	if t.Diff {
+	if t.Diff && out.Changed {
 		out.Diffs = serviceDiff(name, st, after)
+	}
+	if !out.Changed || t.Check {
+		return out, nil
 	}
 	if _, err := run(ctx, t, serviceApplyScript(name, acts)); err != nil {
 		return fail(err.Error(), map[string]any{"name": name})
