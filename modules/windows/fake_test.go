@@ -1,8 +1,8 @@
 package windows
 
 import (
-	"bytes"
 	"context"
+	"errors"
 	"io"
 	"io/fs"
 	"strings"
@@ -16,7 +16,6 @@ type fakeConn struct {
 	rules   []rule
 	scripts []string
 	puts    map[string]string
-	files   map[string]string // for Get
 }
 
 type rule struct {
@@ -25,7 +24,7 @@ type rule struct {
 }
 
 func newFake(rules ...rule) *fakeConn {
-	return &fakeConn{rules: rules, puts: map[string]string{}, files: map[string]string{}}
+	return &fakeConn{rules: rules, puts: map[string]string{}}
 }
 
 func answer(contains, stdout string) rule {
@@ -48,9 +47,9 @@ func (f *fakeConn) Put(_ context.Context, dst string, src io.Reader, _ fs.FileMo
 	return nil
 }
 
-func (f *fakeConn) Get(_ context.Context, src string, dst io.Writer, _ transport.Become) error {
-	_, err := io.Copy(dst, bytes.NewReader([]byte(f.files[src])))
-	return err
+// Get is not used by the modules: no download is part of their work.
+func (f *fakeConn) Get(context.Context, string, io.Writer, transport.Become) error {
+	return errors.New("fakeConn: unexpected Get")
 }
 
 func (f *fakeConn) Platform() transport.Platform {

@@ -139,7 +139,6 @@ func TestCopyIdempotence(t *testing.T) {
 	sum := "a6c4b2ef5bfa0cd8f3dd0b53f7ee3d1c52d1da7e4e0b6e37e8c4c3d1b8a2a1e9" // not the file's hash
 	f := newFake(answer("Get-Item -LiteralPath 'C:\\app\\app.conf'", `{"exists":true,"isdir":false,"sha256":"`+sum+`"}`),
 		answer("Get-Item -LiteralPath 'C:\\app\\'", `{"exists":true,"isdir":true}`))
-	f.files[`C:\app\app.conf`] = "old\n"
 	tg := target(f, false, true)
 	tg.Files = files{dir}
 	out := mustRun(t, copyModule{}, tg, modules.Args{"src": "app.conf", "dest": `C:\app\`, "force": true})
