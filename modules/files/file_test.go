@@ -3,6 +3,7 @@ package files
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -151,13 +152,36 @@ func treeModes(t *testing.T, dir string) map[string]string {
 // when those are used: following a link (directory, file, touch) and
 // converting a directory into a link.
 func TestFileProbeLinkAndEmptiness(t *testing.T) {
-	cases := []struct {
+	type probeCase struct {
 		name    string
 		setup   func(dir string)
 		args    func(dir string) modules.Args
 		failMsg string
 		check   func(t *testing.T, dir string)
-	}{
+	}
+	// throughLink: state on a link to a file sets the mode of the file.
+	throughLink := func(state string, perm os.FileMode) probeCase {
+		return probeCase{
+			name: "state=" + state + " through a link sets the target's mode",
+			setup: func(dir string) {
+				os.WriteFile(filepath.Join(dir, "t"), nil, 0o644)
+				os.Symlink("t", filepath.Join(dir, "l"))
+			},
+			args: func(dir string) modules.Args {
+				return modules.Args{"path": filepath.Join(dir, "l"), "state": state, "mode": fmt.Sprintf("%04o", perm)}
+			},
+			check: func(t *testing.T, dir string) {
+				st, err := os.Stat(filepath.Join(dir, "t"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if st.Mode().Perm() != perm {
+					t.Fatalf("target mode %v, want %v", st.Mode(), perm)
+				}
+			},
+		}
+	}
+	cases := []probeCase{
 		{
 			name: "non-empty directory is not converted to a link",
 			setup: func(dir string) {
@@ -181,36 +205,8 @@ func TestFileProbeLinkAndEmptiness(t *testing.T) {
 				}
 			},
 		},
-		{
-			name: "state=file through a link sets the target's mode",
-			setup: func(dir string) {
-				os.WriteFile(filepath.Join(dir, "t"), nil, 0o644)
-				os.Symlink("t", filepath.Join(dir, "l"))
-			},
-			args: func(dir string) modules.Args {
-				return modules.Args{"path": filepath.Join(dir, "l"), "state": "file", "mode": "0600"}
-			},
-			check: func(t *testing.T, dir string) {
-				if st, err := os.Stat(filepath.Join(dir, "t")); err != nil || st.Mode().Perm() != 0o600 {
-					t.Fatalf("target: %v %v", st.Mode(), err)
-				}
-			},
-		},
-		{
-			name: "touch through a link sets the target's mode",
-			setup: func(dir string) {
-				os.WriteFile(filepath.Join(dir, "t"), nil, 0o644)
-				os.Symlink("t", filepath.Join(dir, "l"))
-			},
-			args: func(dir string) modules.Args {
-				return modules.Args{"path": filepath.Join(dir, "l"), "state": "touch", "mode": "0640"}
-			},
-			check: func(t *testing.T, dir string) {
-				if st, err := os.Stat(filepath.Join(dir, "t")); err != nil || st.Mode().Perm() != 0o640 {
-					t.Fatalf("target: %v %v", st.Mode(), err)
-				}
-			},
-		},
+		throughLink("file", 0o600),
+		throughLink("touch", 0o640),
 	}
 	for _, tc := range cases {
 		for _, diff := range []bool{true, false} {
