@@ -9,6 +9,7 @@ package pwsh
 import (
 	"encoding/base64"
 	"encoding/binary"
+	"io"
 	"sort"
 	"strconv"
 	"strings"
@@ -72,6 +73,21 @@ func Frame(script string, input []byte) []byte {
 	out = append(out, head...)
 	out = append(out, script...)
 	return append(out, input...)
+}
+
+// Stdin builds the Bootstrap's stdin for cmd: Prelude and cmd.Script as
+// the script, everything cmd.Stdin holds (if set) as the pipeline input.
+// An error is one reading cmd.Stdin.
+func Stdin(cmd transport.Command) ([]byte, error) {
+	var input []byte
+	if cmd.Stdin != nil {
+		b, err := io.ReadAll(cmd.Stdin)
+		if err != nil {
+			return nil, err
+		}
+		input = b
+	}
+	return Frame(Prelude(cmd)+cmd.Script, input), nil
 }
 
 // Prelude sets cmd's environment (sorted, for stable scripts) and working

@@ -70,20 +70,15 @@ func (c *psConn) Run(ctx context.Context, cmd transport.Command) (transport.Resu
 	if cmd.Become.Enabled {
 		return transport.Result{ExitCode: 1, Stderr: []byte(psBecomeMessage)}, nil
 	}
-	var input []byte
-	if cmd.Stdin != nil {
-		b, err := io.ReadAll(cmd.Stdin)
-		if err != nil {
-			return transport.Result{}, fmt.Errorf("ssh: %s: reading command input: %w", c.t.name, err)
-		}
-		input = b
+	stdin, err := pwsh.Stdin(cmd)
+	if err != nil {
+		return transport.Result{}, fmt.Errorf("ssh: %s: reading command input: %w", c.t.name, err)
 	}
 	if cmd.Timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, cmd.Timeout)
 		defer cancel()
 	}
-	stdin := pwsh.Frame(pwsh.Prelude(cmd)+cmd.Script, input)
 	if err := c.acquire(ctx); err != nil {
 		return transport.Result{}, fmt.Errorf("ssh: %s: waiting for a session: %w", c.t.name, err)
 	}

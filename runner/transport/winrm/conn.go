@@ -154,21 +154,16 @@ func (c *Conn) Run(ctx context.Context, cmd transport.Command) (transport.Result
 	if cmd.Become.Enabled {
 		return transport.Result{ExitCode: 1, Stderr: []byte(becomeMessage)}, nil
 	}
-	var input []byte
-	if cmd.Stdin != nil {
-		b, err := io.ReadAll(cmd.Stdin)
-		if err != nil {
-			return transport.Result{}, fmt.Errorf("winrm: reading command input: %w", err)
-		}
-		input = b
+	stdin, err := pwsh.Stdin(cmd)
+	if err != nil {
+		return transport.Result{}, fmt.Errorf("winrm: reading command input: %w", err)
 	}
 	if cmd.Timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, cmd.Timeout)
 		defer cancel()
 	}
-	script := pwsh.Prelude(cmd) + cmd.Script
-	return c.exec(ctx, pwsh.CommandLine(), pwsh.Frame(script, input))
+	return c.exec(ctx, pwsh.CommandLine(), stdin)
 }
 
 // exec runs one command line with stdin on the shell, re-creating the
