@@ -216,7 +216,7 @@ func drainPlan(ctx context.Context, mgr *host, node, hostname string) ([]TaskRow
 		svc := serviceOf(t.Name)
 		onNode[svc]++
 		want[svc] = 0
-		if _, err := strconv.Atoi(t.Name[len(svc)+1:]); err != nil {
+		if _, err := strconv.Atoi(strings.TrimPrefix(t.Name, svc+".")); err != nil {
 			global[svc] = true // global tasks are named service.<node id>
 		}
 	}
