@@ -3,10 +3,6 @@ package ssh
 import (
 	"context"
 	"errors"
-	"os"
-	"path/filepath"
-	"strconv"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -15,52 +11,12 @@ import (
 	"github.com/swarmbook/swarmbook/runner/transport/sshdtest"
 )
 
-// descendants lists every process below pid (from /proc), children first
-// discovered breadth-first.
-func descendants(pid int) []int {
-	parent := map[int][]int{}
-	ents, _ := os.ReadDir("/proc")
-	for _, e := range ents {
-		id, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		b, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
-		if err != nil {
-			continue
-		}
-		s := string(b)
-		i := strings.LastIndexByte(s, ')')
-		if i < 0 {
-			continue
-		}
-		f := strings.Fields(s[i+1:])
-		if len(f) < 2 {
-			continue
-		}
-		if pp, err := strconv.Atoi(f[1]); err == nil {
-			parent[pp] = append(parent[pp], id)
-		}
-	}
-	var out []int
-	queue := []int{pid}
-	for len(queue) > 0 {
-		p := queue[0]
-		queue = queue[1:]
-		for _, c := range parent[p] {
-			out = append(out, c)
-			queue = append(queue, c)
-		}
-	}
-	return out
-}
-
 // freeze stops every per-connection process of srv (the processes the test's
 // own sshd forked) and returns a function that resumes them. Cleanup kills
 // whatever is still stopped at the end of the test.
 func freeze(t *testing.T, srv *sshdtest.Server) (thaw func()) {
 	t.Helper()
-	pids := descendants(srv.PID())
+	pids := srv.Descendants()
 	if len(pids) == 0 {
 		t.Fatal("no connection process to stop")
 	}

@@ -237,13 +237,34 @@ func (srv *Server) CountLog(substr string) int {
 	return n
 }
 
+// Descendants lists every process below the listening sshd (its
+// per-connection processes and what they run), breadth-first.
+func (srv *Server) Descendants() []int {
+	pid := srv.PID()
+	if pid <= 0 {
+		return nil
+	}
+	kids := childrenByParent()
+	var out []int
+	for queue := kids[pid]; len(queue) > 0; queue = queue[1:] {
+		out = append(out, queue[0])
+		queue = append(queue, kids[queue[0]]...)
+	}
+	return out
+}
+
 // children lists the direct children of pid from /proc.
 func children(pid int) []int {
 	if pid <= 0 {
 		return nil
 	}
+	return childrenByParent()[pid]
+}
+
+// childrenByParent maps each process id to its direct children, from /proc.
+func childrenByParent() map[int][]int {
+	kids := map[int][]int{}
 	ents, _ := os.ReadDir("/proc")
-	var out []int
 	for _, e := range ents {
 		id, err := strconv.Atoi(e.Name())
 		if err != nil {
@@ -260,11 +281,14 @@ func children(pid int) []int {
 			continue
 		}
 		f := strings.Fields(s[i+1:])
-		if len(f) > 1 && f[1] == strconv.Itoa(pid) {
-			out = append(out, id)
+		if len(f) < 2 {
+			continue
+		}
+		if pp, err := strconv.Atoi(f[1]); err == nil {
+			kids[pp] = append(kids[pp], id)
 		}
 	}
-	return out
+	return kids
 }
 
 func freePort(t testing.TB, ip string) int {
