@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"unicode/utf8"
 )
 
 // diffContext is the number of context lines (Ansible's DIFF_CONTEXT).
@@ -62,24 +63,25 @@ func splitLines(s string) []string {
 		return nil
 	}
 	var lines []string
-	start := 0
-	rs := []rune(s)
-	pos := 0 // byte offset of rs[i]
-	for i := 0; i < len(rs); i++ {
-		r := rs[i]
-		size := len(string(r))
+	start := 0 // where the current line begins
+	for pos, r := range s {
+		if pos < start {
+			continue // the \n of a \r\n
+		}
+		end := -1
 		switch r {
 		case '\r':
-			if i+1 < len(rs) && rs[i+1] == '\n' {
-				i++
-				size++
+			end = pos + 1
+			if strings.HasPrefix(s[end:], "\n") {
+				end++
 			}
-			fallthrough
 		case '\n', '\v', '\f', 0x1c, 0x1d, 0x1e, 0x85, 0x2028, 0x2029:
-			lines = append(lines, s[start:pos+size])
-			start = pos + size
+			end = pos + utf8.RuneLen(r)
 		}
-		pos += size
+		if end >= 0 {
+			lines = append(lines, s[start:end])
+			start = end
+		}
 	}
 	if start < len(s) {
 		lines = append(lines, s[start:])
