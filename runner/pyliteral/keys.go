@@ -3,7 +3,8 @@ package pyliteral
 import (
 	"math"
 	"strconv"
-	"strings"
+
+	"github.com/swarmbook/swarmbook/runner/pyfmt"
 )
 
 // dict builds a map[string]any as Python builds the dict: equal keys (by
@@ -109,13 +110,5 @@ func floatRepr(f float64) string {
 	case math.IsNaN(f):
 		return "NaN"
 	}
-	e := strconv.FormatFloat(f, 'e', -1, 64) // d.ddde±XX, Python's digits
-	if exp, _ := strconv.Atoi(e[strings.IndexByte(e, 'e')+1:]); exp < -4 || exp >= 16 {
-		return e
-	}
-	s := strconv.FormatFloat(f, 'f', -1, 64)
-	if strings.Contains(s, ".") {
-		return s
-	}
-	return s + ".0"
+	return pyfmt.Float(f)
 }
