@@ -5,6 +5,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/swarmbook/swarmbook/runner/pyfmt"
 )
 
 // PyYAML's implicit resolvers (yaml/resolver.py), applied to plain scalars.
@@ -179,37 +181,5 @@ func pyRepr(v any) string {
 	return ""
 }
 
-// PyFloat formats f as Python's repr(float) does: shortest round-trip
-// digits, "1.0" rather than "1", exponent form below 1e-4 and from 1e16.
-func PyFloat(f float64) string {
-	switch {
-	case math.IsInf(f, 1):
-		return "inf"
-	case math.IsInf(f, -1):
-		return "-inf"
-	case math.IsNaN(f):
-		return "nan"
-	}
-	e := strconv.FormatFloat(f, 'e', -1, 64) // d.ddde±XX
-	mant, expS, _ := strings.Cut(e, "e")
-	exp, _ := strconv.Atoi(expS)
-	if exp < -4 || exp >= 16 {
-		sign := "+"
-		if exp < 0 {
-			sign, exp = "-", -exp
-		}
-		return mant + "e" + sign + pad2(exp)
-	}
-	s := strconv.FormatFloat(f, 'f', -1, 64)
-	if !strings.ContainsAny(s, ".") {
-		s += ".0"
-	}
-	return s
-}
-
-func pad2(n int) string {
-	if n < 10 {
-		return "0" + strconv.Itoa(n)
-	}
-	return strconv.Itoa(n)
-}
+// PyFloat formats f as Python's repr(float) does.
+func PyFloat(f float64) string { return pyfmt.Float(f) }
