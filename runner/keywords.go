@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"strings"
@@ -245,9 +246,9 @@ func (pr *playRun) become(ctx context.Context, t *playbook.Task, sc *vars.Scope)
 	} else if r.opts.Become != nil {
 		b.Enabled = *r.opts.Become
 	}
-	b.User = pr.varOrKeyword(ctx, t, sc, "ansible_become_user", func(k *playbook.Keywords) string { return k.BecomeUser }, r.opts.BecomeUser, "root")
-	b.Method = pr.varOrKeyword(ctx, t, sc, "ansible_become_method", func(k *playbook.Keywords) string { return k.BecomeMethod }, r.opts.BecomeMethod, "sudo")
-	b.Flags = pr.varOrKeyword(ctx, t, sc, "ansible_become_flags", func(k *playbook.Keywords) string { return k.BecomeFlags }, "", "")
+	b.User = pr.varOrKeyword(ctx, t, sc, "ansible_become_user", func(k *playbook.Keywords) string { return k.BecomeUser }, cmp.Or(r.opts.BecomeUser, "root"))
+	b.Method = pr.varOrKeyword(ctx, t, sc, "ansible_become_method", func(k *playbook.Keywords) string { return k.BecomeMethod }, cmp.Or(r.opts.BecomeMethod, "sudo"))
+	b.Flags = pr.varOrKeyword(ctx, t, sc, "ansible_become_flags", func(k *playbook.Keywords) string { return k.BecomeFlags }, "")
 	b.Password = pr.varString(ctx, sc, "ansible_become_password", "")
 	if b.Password == "" {
 		b.Password = pr.varString(ctx, sc, "ansible_become_pass", r.opts.BecomePassword)
@@ -256,18 +257,16 @@ func (pr *playRun) become(ctx context.Context, t *playbook.Task, sc *vars.Scope)
 }
 
 // varOrKeyword resolves one become setting: the variable, else the
-// (rendered) keyword, else the command line's value, else dflt.
-func (pr *playRun) varOrKeyword(ctx context.Context, t *playbook.Task, sc *vars.Scope, name string, kw func(*playbook.Keywords) string, cli, dflt string) string {
+// (rendered) keyword, else fallback (the command line's value or the
+// default).
+func (pr *playRun) varOrKeyword(ctx context.Context, t *playbook.Task, sc *vars.Scope, name string, kw func(*playbook.Keywords) string, fallback string) string {
 	if v := pr.varString(ctx, sc, name, ""); v != "" {
 		return v
 	}
 	if k := pr.keywordString(t, kw); k != "" {
 		return pr.renderString(ctx, k, sc)
 	}
-	if cli != "" {
-		return cli
-	}
-	return dflt
+	return fallback
 }
 
 func (pr *playRun) render(ctx context.Context, v any, sc *vars.Scope) any {
