@@ -136,7 +136,13 @@ func escape(s string, bytesLit bool) (string, int, bool) {
 		}
 		return code(n, bytesLit), end, true
 	case 'x', 'u', 'U':
-		width := map[byte]int{'x': 2, 'u': 4, 'U': 8}[e]
+		width := 2 // \xhh
+		switch e {
+		case 'u':
+			width = 4
+		case 'U':
+			width = 8
+		}
 		if e != 'x' && bytesLit {
 			return s[:2], 2, true // not an escape in bytes
 		}
