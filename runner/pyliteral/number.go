@@ -7,12 +7,9 @@ import (
 	"unicode/utf8"
 )
 
-// number parses an unsigned int or float literal.
-func (p *parser) number() (any, error) { return p.numberSigned(false) }
-
-// numberSigned parses an int or float literal and applies the sign; -2**63
-// is only reachable negated.
-func (p *parser) numberSigned(neg bool) (any, error) {
+// number parses an int or float literal and applies the sign; -2**63 is
+// only reachable negated.
+func (p *parser) number(neg bool) (any, error) {
 	s, start := p.s, p.i
 	if s[start] == '0' && start+1 < len(s) {
 		if base := basePrefix(s[start+1]); base != 0 {

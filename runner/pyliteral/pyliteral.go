@@ -218,7 +218,7 @@ func (p *parser) value() (any, error) {
 	case c == '-' || c == '+':
 		return p.signed()
 	case isDigit(c) || c == '.' && p.i+1 < len(p.s) && isDigit(p.s[p.i+1]):
-		return p.number()
+		return p.number(false)
 	case c == '\'' || c == '"':
 		return p.strings()
 	}
@@ -336,7 +336,7 @@ func (p *parser) signed() (any, error) {
 	if !isDigit(c) && !(c == '.' && p.i+1 < len(p.s) && isDigit(p.s[p.i+1])) {
 		return nil, ErrNotLiteral
 	}
-	v, err := p.numberSigned(neg)
+	v, err := p.number(neg)
 	if err != nil {
 		return nil, err
 	}
