@@ -176,10 +176,19 @@ func (d *Dialer) handshake(ctx context.Context, conn net.Conn, t *target) (*ssh.
 		HostKeyAlgorithms: algos,
 		Timeout:           t.timeout,
 	}
-	w := boundHandshake(ctx, conn, t.timeout)
+	// The connect timeout (and ctx) bound the handshake only: when they end
+	// first, conn's I/O is made to fail at once; no deadline is left on
+	// the connection for its later sessions.
+	hctx, cancel := ctx, context.CancelFunc(func() {})
+	if t.timeout > 0 {
+		hctx, cancel = context.WithTimeout(ctx, t.timeout)
+	}
+	stop := context.AfterFunc(hctx, func() { conn.SetDeadline(time.Unix(1, 0)) })
 	sc, chans, reqs, err := ssh.NewClientConn(conn, t.addr(), cfg)
-	if expired := w.finish(); err == nil && expired {
-		// The bound fired between the end of the handshake and finish: the
+	expired := !stop() // the deadline was (or is being) set: conn is closed below
+	cancel()
+	if err == nil && expired {
+		// The bound fired between the end of the handshake and stop: the
 		// connection's reader has already failed (or soon will), so this
 		// connection is not usable. It took longer than allowed: a timeout.
 		sc.Close()
@@ -325,52 +334,4 @@ func (r *resolver) localUser() string {
 		return u.Username
 	}
 	return os.Getenv("USER")
-}
-
-// handshakeBound limits one SSH handshake to the connect timeout (and to
-// ctx) without leaving a deadline on the connection afterwards: the
-// timeout bounds establishing the connection, never a later session on it.
-type handshakeBound struct {
-	conn  net.Conn
-	timer *time.Timer
-	stop  func() bool
-
-	mu       sync.Mutex
-	finished bool
-	expired  bool
-}
-
-// boundHandshake arms the bound: when timeout passes or ctx ends before
-// finish, conn's I/O is made to fail at once.
-func boundHandshake(ctx context.Context, conn net.Conn, timeout time.Duration) *handshakeBound {
-	w := &handshakeBound{conn: conn}
-	if timeout > 0 {
-		w.timer = time.AfterFunc(timeout, w.expire)
-	}
-	w.stop = context.AfterFunc(ctx, w.expire)
-	return w
-}
-
-func (w *handshakeBound) expire() {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if w.finished {
-		return
-	}
-	w.expired = true
-	w.conn.SetDeadline(time.Unix(1, 0))
-}
-
-// finish disarms the bound and reports whether it fired first; after it
-// returns nothing touches the connection's deadline again.
-func (w *handshakeBound) finish() (expired bool) {
-	w.mu.Lock()
-	w.finished = true
-	expired = w.expired
-	w.mu.Unlock()
-	if w.timer != nil {
-		w.timer.Stop()
-	}
-	w.stop()
-	return expired
 }
