@@ -4,12 +4,13 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"github.com/swarmbook/swarmbook/runner/yaml11"
 	"math"
 	"regexp"
 	"strconv"
 	"strings"
 	"unicode/utf16"
+
+	"github.com/swarmbook/swarmbook/runner/yaml11"
 )
 
 // --- JSON (Python's json.dumps, ensure_ascii=True) ---

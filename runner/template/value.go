@@ -2,10 +2,11 @@ package template
 
 import (
 	"fmt"
-	"github.com/swarmbook/swarmbook/runner/pyfmt"
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/swarmbook/swarmbook/runner/pyfmt"
 )
 
 // Undefined is the value of a name or attribute that does not exist. Like
