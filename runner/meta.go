@@ -2,6 +2,7 @@ package runner
 
 import (
 	"context"
+	"slices"
 	"strings"
 
 	"github.com/swarmbook/swarmbook/runner/playbook"
@@ -93,20 +94,21 @@ func (pr *playRun) handlers() []*playbook.Task {
 func (pr *playRun) notify(ctx context.Context, host string, t *playbook.Task) {
 	hs := pr.r.host(host)
 	sc := pr.scope(host, t)
+	handlers := pr.handlers()
 	for _, n := range t.Notify {
 		name := pr.renderString(ctx, n, sc)
 		// As Ansible: the first handler with that name, plus every handler
 		// that listens to it.
 		found := false
-		for _, h := range pr.handlers() {
+		for _, h := range handlers {
 			if handlerNamed(h, name) {
 				hs.notified[h] = true
 				found = true
 				break
 			}
 		}
-		for _, h := range pr.handlers() {
-			if handlerListens(h, name) {
+		for _, h := range handlers {
+			if slices.Contains(h.Listen, name) {
 				hs.notified[h] = true
 				found = true
 			}
@@ -123,15 +125,6 @@ func handlerNamed(h *playbook.Task, name string) bool {
 	}
 	role := taskRole(h)
 	return role != nil && role.Name+" : "+h.Name == name
-}
-
-func handlerListens(h *playbook.Task, name string) bool {
-	for _, l := range h.Listen {
-		if l == name {
-			return true
-		}
-	}
-	return false
 }
 
 // flushHandlers runs the notified handlers, in handler order, on the hosts
