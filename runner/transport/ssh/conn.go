@@ -330,32 +330,15 @@ type pooledWriter struct {
 
 func (p pooledWriter) Write(b []byte) (int, error) { return p.w.Write(b) }
 
-// ReadFrom copies r to the writer until EOF, as io.Copy would.
-func (p pooledWriter) ReadFrom(r io.Reader) (n int64, err error) {
+// ReadFrom copies r to the writer until EOF, as io.Copy would, through a
+// pooled buffer (the wrapper hides any ReaderFrom of the writer, so the
+// buffer is always the one used).
+func (p pooledWriter) ReadFrom(r io.Reader) (int64, error) {
 	bp, _ := p.bufs.pool.Get().(*[]byte)
 	if bp == nil {
 		b := make([]byte, 4<<10)
 		bp = &b
 	}
 	defer p.bufs.pool.Put(bp)
-	buf := *bp
-	for {
-		k, rerr := r.Read(buf)
-		if k > 0 {
-			w, werr := p.w.Write(buf[:k])
-			n += int64(w)
-			if werr != nil {
-				return n, werr
-			}
-			if w != k {
-				return n, io.ErrShortWrite
-			}
-		}
-		if rerr == io.EOF {
-			return n, nil
-		}
-		if rerr != nil {
-			return n, rerr
-		}
-	}
+	return io.CopyBuffer(struct{ io.Writer }{p.w}, r, *bp)
 }
