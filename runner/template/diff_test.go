@@ -84,7 +84,7 @@ var diffTemplates = []string{
 	"{{ 2.5 | round }} {{ 3.14159 | round(2) }} {{ 2.1 | round(0, 'ceil') }}", "{{ s | comment }}",
 	"{{ multi | indent(2) }}", "{{ 'a b c' | wordcount }}", "{{ s | center(11) }}",
 	"{{ 'hello world foo bar' | truncate(9) }}|{{ 'hello world foo bar' | truncate(9, True) }}|{{ 'hello world foo bar' | truncate(9, end='!') }}",
-	"{{ 'hello world foo bar' | truncate(14, leeway=0) }}|{{ 'short' | truncate(3) }}|{{ 'abcdefghijkl' | truncate(5, killwords=true, leeway=0) }}|{{ 'äöü äöü äöü' | truncate(6, leeway=0) }}", "{{ '%s=%d' | format('a', 3) }}",
+	"{{ 'hello world foo bar' | truncate(14, leeway=0) }}|{{ 'short' | truncate(3) }}|{{ 'abcdefghijkl' | truncate(5, killwords=true, leeway=0) }}|{{ 'äöü äöü äöü' | truncate(6, leeway=0) }}|{{ [1, 2, 3] | truncate(3) }}", "{{ '%s=%d' | format('a', 3) }}",
 	"{{ l | batch(2) | list }}", "{{ l | slice(2) | list }}", "{{ users | groupby('age') }}",
 	"{{ [0, 1] | map('extract', sl) | list }}", "{{ x is number }} {{ s is string }} {{ d is mapping }} {{ l is sequence }}",
 	"{{ s is match('he') }} {{ s is search('ll') }} {{ s is regex('^h.*o$') }}",

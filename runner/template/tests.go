@@ -264,7 +264,11 @@ func tResult(kind string) testFunc {
 
 func tSubset(super bool) testFunc {
 	return func(_ *run, v any, args []any, kw map[string]any) (any, error) {
-		other, err := oneArg("subset", "b", args, kw)
+		name := "subset"
+		if super {
+			name = "superset"
+		}
+		other, err := oneArg(name, "b", args, kw)
 		if err != nil {
 			return nil, err
 		}

@@ -8,17 +8,11 @@ import (
 // fTruncate is Jinja2 3.x's truncate filter: s cut to length characters
 // (end included) at a word boundary unless killwords, left alone when it
 // exceeds length by at most leeway (the environment's default is 5).
+// Like Jinja it measures the value itself: a list short enough comes back
+// unchanged, a longer one fails on the string operations.
 func fTruncate(_ *run, v any, args []any, kw map[string]any) (any, error) {
-	s, ok := normalize(v).(string)
-	if !ok {
-		if err := checkDefined(v); err != nil {
-			return nil, err
-		}
-		// Jinja calls len() on the value itself
-		if _, isList := normalize(v).([]any); !isList {
-			return nil, fmt.Errorf("object of type '%s' has no len()", pyTypeName(v))
-		}
-		s = pyStr(v)
+	if err := checkDefined(v); err != nil {
+		return nil, err
 	}
 	length, ok := toInt(arg(args, kw, 0, "length", 255))
 	if !ok {
@@ -30,7 +24,22 @@ func fTruncate(_ *run, v any, args []any, kw map[string]any) (any, error) {
 	if !ok {
 		return nil, fmt.Errorf("truncate: leeway must be an integer")
 	}
-	r, e := []rune(s), []rune(end)
+	var r []rune
+	switch x := normalize(v).(type) {
+	case string:
+		r = []rune(x)
+	case []any:
+		if len(x) <= length+leeway {
+			return v, nil
+		}
+		if killwords {
+			return nil, fmt.Errorf(`can only concatenate list (not "str") to list`)
+		}
+		return nil, fmt.Errorf("'list' object has no attribute 'rsplit'")
+	default:
+		return nil, fmt.Errorf("object of type '%s' has no len()", pyTypeName(v))
+	}
+	e := []rune(end)
 	if length < len(e) {
 		return nil, fmt.Errorf("expected length >= %d, got %d", len(e), length)
 	}
@@ -38,7 +47,7 @@ func fTruncate(_ *run, v any, args []any, kw map[string]any) (any, error) {
 		return nil, fmt.Errorf("expected leeway >= 0, got %d", leeway)
 	}
 	if len(r) <= length+leeway {
-		return s, nil
+		return string(r), nil
 	}
 	head := string(r[:length-len(e)])
 	if !killwords {
