@@ -17,7 +17,8 @@ type connPool struct {
 }
 
 type poolEntry struct {
-	once sync.Once
+	mu   sync.Mutex // held during the dial: concurrent users share it
+	done bool       // conn or err is the host's answer for the run
 	conn transport.Conn
 	err  error
 	kind string
@@ -29,6 +30,13 @@ func newConnPool(r *Runner) *connPool {
 
 // get returns the connection to host, dialling it the first time with the
 // variables that varsFn computes (only called when a dial is needed).
+//
+// A host that could not be reached stays unreachable for the rest of the
+// run (as Ansible removes it from the play): other hosts' modules asking
+// for it as a peer get the same error at once instead of a new connect
+// timeout per task. meta: reset_connection forgets it. A dial cut short by
+// the caller's context, or variables that fail to render, say nothing
+// about the host and are not remembered.
 func (p *connPool) get(ctx context.Context, host, kind string, varsFn func() (map[string]any, error)) (transport.Conn, error) {
 	key := kind + "\x00" + host
 	p.mu.Lock()
@@ -38,27 +46,29 @@ func (p *connPool) get(ctx context.Context, host, kind string, varsFn func() (ma
 		p.conns[key] = e
 	}
 	p.mu.Unlock()
-	e.once.Do(func() {
-		d, ok := p.r.opts.Dialers[kind]
-		if !ok {
-			e.err = &transport.Unreachable{Host: host, Err: fmt.Errorf("connection type %q is not supported (use ssh, local or winrm)", kind)}
-			return
-		}
-		vars, err := varsFn()
-		if err != nil {
-			e.err = err
-			return
-		}
-		e.conn, e.err = d.Dial(ctx, transport.Endpoint{Name: host, Vars: vars})
-		if e.err != nil && !transport.IsUnreachable(e.err) {
-			e.err = &transport.Unreachable{Host: host, Err: e.err}
-		}
-	})
-	// A host that could not be reached stays unreachable for the rest of
-	// the run (as Ansible removes it from the play): other hosts' modules
-	// asking for it as a peer get the same error at once instead of a new
-	// connect timeout per task. meta: reset_connection forgets it.
-	return e.conn, e.err
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.done {
+		return e.conn, e.err
+	}
+	d, ok := p.r.opts.Dialers[kind]
+	if !ok {
+		e.done, e.err = true, &transport.Unreachable{Host: host, Err: fmt.Errorf("connection type %q is not supported (use ssh, local or winrm)", kind)}
+		return nil, e.err
+	}
+	vars, err := varsFn()
+	if err != nil {
+		return nil, err
+	}
+	conn, err := d.Dial(ctx, transport.Endpoint{Name: host, Vars: vars})
+	if err != nil && !transport.IsUnreachable(err) {
+		err = &transport.Unreachable{Host: host, Err: err}
+	}
+	if err != nil && ctx.Err() != nil {
+		return nil, err
+	}
+	e.done, e.conn, e.err = true, conn, err
+	return conn, err
 }
 
 // closeAll closes every open connection.
