@@ -83,8 +83,8 @@ func TestPowerShellOverSSHPlaybook(t *testing.T) {
 	if err != nil {
 		t.Fatalf("swarmbook run: %v\n%s", err, out.String())
 	}
-	recap := out.String()[strings.LastIndex(out.String(), "PLAY RECAP"):]
-	if !strings.Contains(strings.Join(strings.Fields(recap), " "), "win1 : ok=6 changed=2 unreachable=0 failed=0 skipped=0 rescued=0 ignored=1") {
+	_, recap, found := strings.Cut(out.String(), "PLAY RECAP")
+	if !found || !strings.Contains(strings.Join(strings.Fields(recap), " "), "win1 : ok=6 changed=2 unreachable=0 failed=0 skipped=0 rescued=0 ignored=1") {
 		t.Fatalf("recap:\n%s", out.String())
 	}
 	if b, err := os.ReadFile(filepath.Join(l.root, "C", "Temp", "hello.txt")); err != nil || string(b) != "hello from swarmbook\n" {
